@@ -1,0 +1,45 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { EditableSettingsSchema, type SettingsView } from '../../../shared/contract';
+import type { CliContext } from '../cli-context';
+import { printResult, table } from '../cli-output';
+
+const KEYS = Object.keys(EditableSettingsSchema.shape);
+const NUMERIC = new Set(['downloadConcurrency']);
+
+function parseAssignment(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`"${text}" is not KEY=VALUE`);
+  const key = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1);
+  if (!KEYS.includes(key)) throw new InvalidArgumentError(`unknown setting "${key}"; known: ${KEYS.join(', ')}`);
+  const value = NUMERIC.has(key) ? Number(raw) : raw;
+  return { ...previous, [key]: value };
+}
+
+function human(view: SettingsView): string {
+  const rows = Object.entries(view.values).map(([k, v]) => [k, String(v), view.sources[k] ?? '']);
+  rows.push(['hfToken', view.hfToken.present ? '(set)' : '(not set)', view.hfToken.source ?? '']);
+  return `${table(['KEY', 'VALUE', 'FROM'], rows)}\n\nData dir: ${view.dataDir}`;
+}
+
+export function registerConfigureCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('configure')
+    .description(`Show settings, or change them: configure KEY=VALUE… (keys: ${KEYS.join(', ')})`)
+    .argument('[assignments...]', 'KEY=VALUE pairs')
+    .option('--reset [keys...]', 'return these settings (or all) to their defaults')
+    .option('--hf-token <token>', 'store a Hugging Face access token (prefer HF_TOKEN in the environment for scripts)')
+    .option('--clear-hf-token', 'forget the stored Hugging Face token')
+    .option('--json', 'print JSON')
+    .action(async (assignments: string[], opts: { reset?: boolean | string[]; hfToken?: string; clearHfToken?: boolean }, cmd: Command) => {
+      const core = ctx.getCore();
+      let patch: Record<string, unknown> = {};
+      for (const a of assignments) patch = parseAssignment(a, patch);
+      let view: SettingsView = await core.invoke('settings.get', {});
+      if (opts.reset) view = (await core.call('settings.reset', { keys: opts.reset === true ? undefined : opts.reset })) as SettingsView;
+      if (Object.keys(patch).length) view = (await core.call('settings.update', patch)) as SettingsView;
+      if (opts.hfToken) view = await core.invoke('settings.setHfToken', { token: opts.hfToken });
+      if (opts.clearHfToken) view = await core.invoke('settings.clearHfToken', {});
+      printResult(ctx.io, ctx.json(cmd), view, human);
+    });
+}

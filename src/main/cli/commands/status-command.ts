@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { StatusDTO } from '../../../shared/contract';
+import type { CliContext } from '../cli-context';
+import { printResult, table } from '../cli-output';
+
+function human(s: StatusDTO): string {
+  const jobs = Object.entries(s.jobs)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
+  const rows: Array<[string, string]> = [
+    ['Version', `${s.app.name} ${s.app.version}`],
+    ['Data dir', s.dataDir],
+    ['Database', s.dbPath],
+    ['Schema', Object.entries(s.schema).map(([d, v]) => `${d} v${v}`).join(', ')],
+    ['Jobs', jobs || 'none'],
+    ['Hub', `${s.settings.values.hubEndpoint}${s.offline ? ' (offline: HF_HUB_OFFLINE)' : ''}`],
+    ['Hub cache', s.settings.values.hubCacheDir],
+    ['HF token', s.settings.hfToken.present ? `set (${s.settings.hfToken.source})` : 'not set'],
+    ['Runtime', `node ${s.runtime.node} on ${s.runtime.platform}-${s.runtime.arch}`],
+  ];
+  return table(['', ''], rows).split('\n').slice(1).join('\n');
+}
+
+export function registerStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('Show the data dir, database schema, app version, jobs and settings')
+    .option('--json', 'print JSON')
+    .action(async (_opts, cmd: Command) => {
+      const status = await ctx.getCore().invoke('system.status', {});
+      printResult(ctx.io, ctx.json(cmd), status, human);
+    });
+}

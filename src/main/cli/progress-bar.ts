@@ -1,0 +1,31 @@
+import type { JobDTO } from '../../shared/contract';
+
+const WIDTH = 30;
+
+/** One redrawn terminal line per job update; nothing at all when stdout is not a terminal. */
+export class ProgressBar {
+  private lastLine = '';
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  get enabled(): boolean {
+    return Boolean(this.stream.isTTY);
+  }
+
+  update(job: JobDTO): void {
+    if (!this.enabled) return;
+    const filled = Math.round((job.progress / 100) * WIDTH);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}`;
+    const label = [job.phase, job.message].filter(Boolean).join(' · ');
+    const cols = this.stream.columns || 100;
+    const line = `${bar} ${job.progress.toFixed(0).padStart(3)}%  ${label}`.slice(0, cols - 1);
+    if (line === this.lastLine) return;
+    this.lastLine = line;
+    this.stream.write(`\r\x1b[2K${line}`);
+  }
+
+  done(): void {
+    if (this.enabled && this.lastLine) this.stream.write('\n');
+    this.lastLine = '';
+  }
+}

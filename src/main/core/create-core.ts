@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { isMethodName, contract, type MethodName, type MethodInput, type MethodOutput } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { parseInput } from '../../shared/validate';
+import type { CoreServices, Surface } from './core-services';
+import { openDatabase } from './db/open-database';
+import { applySchemas, type DomainSchema } from './db/schema-migrations';
+import { EventBus } from './events/event-bus';
+import type { Handlers } from './handlers';
+import { watchExternalJobs } from './jobs/external-job-watcher';
+import { JobRunner } from './jobs/job-runner';
+import { jobsSchema } from './jobs/jobs-schema';
+import { createJobsHandlers } from './jobs/jobs-handlers';
+import { JobStore } from './jobs/job-store';
+import { selftestJob } from './jobs/selftest-job';
+import { createLogger } from './log/logger';
+import { isOffline, resolveDataDir, type Env } from './paths';
+import { createFileSecretStore, type SecretCodec } from './secrets/secret-store';
+import { settingsSchema } from './settings/settings-schema';
+import { SettingsStore } from './settings/settings-store';
+import { createSystemHandlers } from './system/system-handlers';
+
+/** Every domain's tables; a domain that lands adds its schema here. */
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema];
+
+export interface CreateCoreOptions {
+  surface: Surface;
+  env?: Env;
+  /** Used when MODEL_CENTER_HOME is not set (Electron passes its userData folder). */
+  defaultDataDir?: string;
+  sqliteNativeBinding?: string;
+  secretCodec?: SecretCodec;
+  maxConcurrentJobs?: number;
+}
+
+export interface Core extends CoreServices {
+  handlers: Handlers;
+  /** Validates raw input at the edge, then runs the method: what every transport calls. */
+  call(method: string, input: unknown): Promise<unknown>;
+  /** The typed form, for in-process callers (CLI, tests). */
+  invoke<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  close(): Promise<void>;
+}
+
+export function createCore(options: CreateCoreOptions): Core {
+  const env = options.env ?? process.env;
+  const dataDir = resolveDataDir(env, options.defaultDataDir);
+  const dbPath = path.join(dataDir, 'model-center.db');
+  const db = openDatabase({ file: dbPath, nativeBinding: options.sqliteNativeBinding });
+  let schemaVersions;
+  try {
+    schemaVersions = applySchemas(db, DOMAIN_SCHEMAS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const bus = new EventBus();
+  const log = createLogger(path.join(dataDir, 'logs'), bus, options.surface);
+  const secrets = createFileSecretStore(path.join(dataDir, 'secrets.json'), options.secretCodec);
+  const settings = new SettingsStore(db, env, secrets, dataDir);
+  const jobStore = new JobStore(db);
+  const jobs = new JobRunner(jobStore, bus, log.child('jobs'), { maxConcurrent: options.maxConcurrentJobs });
+  jobs.register(selftestJob);
+
+  const services: CoreServices = {
+    surface: options.surface,
+    env,
+    dataDir,
+    dbPath,
+    offline: isOffline(env),
+    db,
+    schemaVersions,
+    bus,
+    log,
+    secrets,
+    settings,
+    jobStore,
+    jobs,
+  };
+  const handlers: Handlers = {
+    ...createSystemHandlers(services),
+    ...createJobsHandlers(services),
+  };
+
+  jobs.recoverOrphans();
+  const activeIds = (): Set<number> => new Set(jobStore.list({ states: ['running', 'queued'], limit: 1000 }).filter((j) => j.ownerPid === process.pid).map((j) => j.id));
+  const stopWatch = watchExternalJobs(db, jobStore, bus, activeIds);
+  const orphanTimer = setInterval(() => jobs.recoverOrphans(), 10_000);
+  orphanTimer.unref();
+  const checkOutput = env.MODEL_CENTER_CHECK_OUTPUT === '1';
+
+  const call = async (method: string, raw: unknown): Promise<unknown> => {
+    if (!isMethodName(method)) {
+      throw new AppError('UNKNOWN_METHOD', `Unknown method "${method}".`, { hint: 'See /api/contract for the list of methods.' });
+    }
+    const def = contract[method];
+    const input = parseInput(def.input, raw ?? {}, method);
+    const handler = handlers[method] as (i: unknown) => unknown;
+    const output = await handler(input);
+    // Tests turn this on so a handler that drifts from its schema fails loudly.
+    if (checkOutput) {
+      const parsed = def.output.safeParse(output);
+      if (!parsed.success) throw new AppError('INTERNAL', `Output of ${method} does not match the contract: ${parsed.error.message}`);
+    }
+    return output;
+  };
+
+  let closed = false;
+  return {
+    ...services,
+    handlers,
+    call,
+    invoke: (method, input) => call(method, input) as Promise<never>,
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopWatch();
+      clearInterval(orphanTimer);
+      await jobs.close();
+      db.close();
+    },
+  };
+}

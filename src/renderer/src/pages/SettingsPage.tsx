@@ -1,0 +1,96 @@
+import { useEffect, useState } from 'react';
+import { THEMES, type EditableSettings } from '../../../shared/contract';
+import { useSettingsStore } from '../stores/settings-store';
+
+function SourceNote({ source }: { source: string | undefined }): React.JSX.Element | null {
+  if (source === 'env') return <span className="muted"> (set by an environment variable; it wins over this field)</span>;
+  if (source === 'default') return <span className="muted"> (default)</span>;
+  return null;
+}
+
+export function SettingsPage(): React.JSX.Element {
+  const { view, saving, error, update, setToken, clearToken } = useSettingsStore();
+  const [draft, setDraft] = useState<EditableSettings | null>(null);
+  const [token, setTokenDraft] = useState('');
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    if (view) setDraft(view.values);
+  }, [view]);
+
+  if (!view || !draft) return <section className="page"><h1>Settings</h1><p className="muted">Loading…</p></section>;
+
+  const save = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    const patch: Partial<EditableSettings> = {};
+    for (const key of Object.keys(draft) as (keyof EditableSettings)[]) {
+      if (draft[key] !== view.values[key] && view.sources[key] !== 'env') Object.assign(patch, { [key]: draft[key] });
+    }
+    setSaved(await update(patch));
+  };
+
+  return (
+    <section className="page" aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <form className="form" onSubmit={(e) => void save(e)}>
+        <label>
+          Data folder
+          <input value={view.dataDir} readOnly />
+          <span className="muted">Database, token and logs. Change it with MODEL_CENTER_HOME.</span>
+        </label>
+        <label>
+          Model cache folder (Hugging Face layout)
+          <input name="hubCacheDir" value={draft.hubCacheDir} disabled={view.sources.hubCacheDir === 'env'} onChange={(e) => setDraft({ ...draft, hubCacheDir: e.target.value })} />
+          <SourceNote source={view.sources.hubCacheDir} />
+        </label>
+        <label>
+          Hub URL
+          <input name="hubEndpoint" value={draft.hubEndpoint} disabled={view.sources.hubEndpoint === 'env'} onChange={(e) => setDraft({ ...draft, hubEndpoint: e.target.value })} />
+          <SourceNote source={view.sources.hubEndpoint} />
+        </label>
+        <label>
+          Parallel file downloads
+          <input name="downloadConcurrency" type="number" min={1} max={16} value={draft.downloadConcurrency} onChange={(e) => setDraft({ ...draft, downloadConcurrency: Number(e.target.value) })} />
+        </label>
+        <label>
+          Theme
+          <select name="theme" value={draft.theme} onChange={(e) => setDraft({ ...draft, theme: e.target.value as EditableSettings['theme'] })}>
+            {THEMES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <button type="submit" disabled={saving}>
+            Save
+          </button>
+          {saved && !error && <span className="muted" role="status">Saved.</span>}
+        </div>
+      </form>
+      {error && <div className="error-banner" role="alert">{error}</div>}
+      <h2>Hugging Face token</h2>
+      <p data-testid="token-presence">
+        {view.hfToken.present ? `A token is set (${view.hfToken.source === 'env' ? 'from HF_TOKEN' : 'stored'}).` : 'No token is set: gated and private repos will be refused.'}
+      </p>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void setToken(token).then((ok) => ok && setTokenDraft(''));
+        }}
+      >
+        <input type="password" autoComplete="off" placeholder="hf_…" value={token} onChange={(e) => setTokenDraft(e.target.value)} aria-label="Hugging Face token" />
+        <button type="submit" disabled={!token || saving}>
+          Store token
+        </button>
+        {view.hfToken.source === 'stored' && (
+          <button type="button" onClick={() => void clearToken()}>
+            Forget stored token
+          </button>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,14 @@
+import { SettingsPage } from './SettingsPage';
+import { StatusPage } from './StatusPage';
+
+export interface PageEntry {
+  id: string;
+  label: string;
+  component: () => React.JSX.Element;
+}
+
+/** The sidebar's areas, in order. An area is listed only once its feature works (no placeholders). */
+export const PAGES: PageEntry[] = [
+  { id: 'status', label: 'Status', component: StatusPage },
+  { id: 'settings', label: 'Settings', component: SettingsPage },
+];

@@ -1,0 +1,69 @@
+import type { EventMessage } from '../../../shared/bridge';
+import { AppError, isErrorDTO } from '../../../shared/errors';
+import { createSseParser } from './sse-parser';
+import type { Transport } from './transport';
+
+/**
+ * The contract over `model-center serve`: JSON POSTs and one SSE stream read with fetch (EventSource cannot
+ * send the Authorization header, and the token must not go into a URL).
+ */
+export function createHttpTransport(token: string, base = ''): Transport {
+  const listeners = new Set<(m: EventMessage) => void>();
+  const connectionListeners = new Set<(c: boolean) => void>();
+  let controller: AbortController | undefined;
+  const setConnected = (c: boolean): void => connectionListeners.forEach((l) => l(c));
+
+  const connect = async (): Promise<void> => {
+    let delay = 500;
+    while (listeners.size > 0) {
+      controller = new AbortController();
+      try {
+        const res = await fetch(`${base}/api/events`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+        if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+        setConnected(true);
+        delay = 500;
+        const parse = createSseParser((m) => listeners.forEach((l) => l(m)));
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          parse(value);
+        }
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      setConnected(false);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  };
+
+  return {
+    kind: 'http',
+    async call(method, input) {
+      const res = await fetch(`${base}/api/rpc/${method}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+      const body = (await res.json().catch(() => ({}))) as { result?: unknown; error?: unknown };
+      if (!res.ok || body.error) {
+        if (isErrorDTO(body.error)) throw AppError.fromDTO(body.error);
+        throw new AppError('INTERNAL', `HTTP ${res.status} from ${method}`);
+      }
+      return body.result;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      if (listeners.size === 1) void connect();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) controller?.abort();
+      };
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+  };
+}

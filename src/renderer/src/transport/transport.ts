@@ -1,0 +1,10 @@
+import type { EventMessage } from '../../../shared/bridge';
+
+/** How the window reaches the core: IPC inside Electron, HTTP + SSE in a browser. Same pages either way. */
+export interface Transport {
+  readonly kind: 'ipc' | 'http';
+  call(method: string, input: unknown): Promise<unknown>;
+  subscribe(listener: (message: EventMessage) => void): () => void;
+  /** Live connection state for the event stream (HTTP reconnects; IPC is always up). */
+  onConnection?(listener: (connected: boolean) => void): () => void;
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { JobSchema } from './jobs';
+import { SettingsViewSchema } from './system';
+
+export const LogEntrySchema = z.object({
+  time: z.string(),
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  scope: z.string(),
+  message: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+/** Events pushed from the core to every surface (IPC to the window, SSE over HTTP). */
+export const events = {
+  'job.updated': JobSchema,
+  log: LogEntrySchema,
+  'settings.changed': SettingsViewSchema,
+};
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.infer<Events[E]>;

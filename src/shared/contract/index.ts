@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import type { MethodDef } from './define';
+import { jobsContract } from './jobs';
+import { systemContract } from './system';
+
+export * from './define';
+export * from './events';
+export * from './jobs';
+export * from './system';
+
+/** The one contract: every capability of Model Center, served over IPC, HTTP and the CLI alike. */
+export const contract = {
+  ...systemContract,
+  ...jobsContract,
+};
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Contract[M]['output']>;
+
+export const METHOD_NAMES = Object.keys(contract) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+export function methodDef(name: MethodName): MethodDef {
+  return contract[name];
+}
+
+/** What a transport-agnostic client offers: used by the renderer, the preload bridge and tests. */
+export interface ContractClient {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+}

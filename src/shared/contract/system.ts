@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { mutation, query } from './define';
+import { JOB_STATES } from './jobs';
+
+export const THEMES = ['system', 'light', 'dark'] as const;
+
+/** Settings a person can edit. Each key is validated here, at the edge, before it reaches SQLite. */
+export const EditableSettingsSchema = z.object({
+  hubEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  hubCacheDir: z.string().trim().min(1, 'must be a folder path'),
+  theme: z.enum(THEMES),
+  downloadConcurrency: z.number().int().min(1).max(16),
+});
+export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
+export type SettingKey = keyof EditableSettings;
+
+export const SettingSourceSchema = z.enum(['default', 'stored', 'env']);
+
+export const SettingsViewSchema = z.object({
+  values: EditableSettingsSchema,
+  /** Where each value comes from: an environment variable wins over what is stored, which wins over the default. */
+  sources: z.record(z.string(), SettingSourceSchema),
+  dataDir: z.string(),
+  hfToken: z.object({ present: z.boolean(), source: z.enum(['env', 'stored']).nullable() }),
+});
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+export const StatusSchema = z.object({
+  app: z.object({ name: z.string(), version: z.string() }),
+  dataDir: z.string(),
+  dbPath: z.string(),
+  schema: z.record(z.string(), z.number().int()),
+  jobs: z.record(z.enum(JOB_STATES), z.number().int()),
+  settings: SettingsViewSchema,
+  runtime: z.object({
+    node: z.string(),
+    electron: z.string().nullable(),
+    platform: z.string(),
+    arch: z.string(),
+    pid: z.number().int(),
+    surface: z.enum(['electron', 'server', 'cli', 'test']),
+  }),
+  offline: z.boolean(),
+});
+export type StatusDTO = z.infer<typeof StatusSchema>;
+
+export const systemContract = {
+  'system.status': query('Data dir, schema versions, app version, jobs summary and settings', z.object({}), StatusSchema),
+  'settings.get': query('Current settings with where each value comes from', z.object({}), SettingsViewSchema),
+  'settings.update': mutation(
+    'Change one or more settings; unknown keys are refused',
+    EditableSettingsSchema.partial().strict(),
+    SettingsViewSchema,
+  ),
+  'settings.reset': mutation(
+    'Return settings to their defaults (all, or the keys named)',
+    z.object({ keys: z.array(EditableSettingsSchema.keyof()).optional() }),
+    SettingsViewSchema,
+  ),
+  'settings.setHfToken': mutation(
+    'Store a Hugging Face access token (never logged, never returned)',
+    z.object({ token: z.string().trim().regex(/^hf_[A-Za-z0-9]{8,}$/, 'must look like hf_… (an access token from huggingface.co/settings/tokens)') }),
+    SettingsViewSchema,
+  ),
+  'settings.clearHfToken': mutation('Forget the stored Hugging Face token', z.object({}), SettingsViewSchema),
+};

@@ -1,0 +1,94 @@
+/**
+ * Errors as data: every failure that crosses the contract carries a stable code, the HTTP status it maps to,
+ * whether retrying can help, and a hint a person can act on. Stacks stay in the log.
+ */
+export const ERROR_CODES = {
+  INVALID_INPUT: { http: 400, retryable: false },
+  UNKNOWN_METHOD: { http: 404, retryable: false },
+  NOT_FOUND: { http: 404, retryable: false },
+  CONFLICT: { http: 409, retryable: false },
+  UNAUTHORIZED: { http: 401, retryable: false },
+  FORBIDDEN: { http: 403, retryable: false },
+  PAYLOAD_TOO_LARGE: { http: 413, retryable: false },
+  DATA_DIR_NOT_WRITABLE: { http: 500, retryable: false },
+  DB_CORRUPT: { http: 500, retryable: false },
+  DB_SCHEMA_TOO_NEW: { http: 500, retryable: false },
+  DB_BUSY: { http: 503, retryable: true },
+  JOB_NOT_FOUND: { http: 404, retryable: false },
+  JOB_STATE: { http: 409, retryable: false },
+  JOB_NOT_RESUMABLE: { http: 409, retryable: false },
+  CANCELLED: { http: 409, retryable: false },
+  PORT_IN_USE: { http: 500, retryable: false },
+  INTERNAL: { http: 500, retryable: false },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+export interface ErrorDTO {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+  retryable: boolean;
+  issues?: ErrorIssue[];
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly issues?: ErrorIssue[];
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; issues?: ErrorIssue[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.hint = options.hint;
+    this.issues = options.issues;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  toDTO(): ErrorDTO {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      retryable: ERROR_CODES[this.code].retryable,
+      ...(this.issues ? { issues: this.issues } : {}),
+    };
+  }
+
+  static fromDTO(dto: ErrorDTO): AppError {
+    return new AppError(dto.code, dto.message, { hint: dto.hint, issues: dto.issues });
+  }
+}
+
+export function isErrorDTO(value: unknown): value is ErrorDTO {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code in ERROR_CODES &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Any thrown value as an ErrorDTO; unknown errors become INTERNAL with their message (never their stack). */
+export function toErrorDTO(err: unknown): ErrorDTO {
+  if (err instanceof AppError) return err.toDTO();
+  if (isErrorDTO(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message, retryable: false };
+}
+
+/** One line for a terminal or a toast: message, then the hint. */
+export function describeError(dto: ErrorDTO): string {
+  const issues = dto.issues?.map((i) => `  ${i.path || '(input)'}: ${i.message}`).join('\n');
+  return [dto.message, issues, dto.hint ? `Hint: ${dto.hint}` : undefined].filter(Boolean).join('\n');
+}
