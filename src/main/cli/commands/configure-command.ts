@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { AppError } from '../../../shared/errors';
 import { EditableSettingsSchema, type SettingsView } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { printResult, table } from '../cli-output';
@@ -8,10 +9,10 @@ const NUMERIC = new Set(['downloadConcurrency']);
 
 function parseAssignment(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`"${text}" is not KEY=VALUE`);
+  if (eq <= 0) throw new AppError('INVALID_INPUT', `"${text}" is not KEY=VALUE.`, { hint: `Keys: ${KEYS.join(', ')}` });
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
-  if (!KEYS.includes(key)) throw new InvalidArgumentError(`unknown setting "${key}"; known: ${KEYS.join(', ')}`);
+  if (!KEYS.includes(key)) throw new AppError('INVALID_INPUT', `unknown setting "${key}".`, { hint: `Known settings: ${KEYS.join(', ')}` });
   const value = NUMERIC.has(key) ? Number(raw) : raw;
   return { ...previous, [key]: value };
 }

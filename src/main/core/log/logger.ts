@@ -16,16 +16,17 @@ export interface Logger {
 
 /** Appends redacted lines to `<dataDir>/logs/model-center.log` and publishes them as `log` events. */
 export function createLogger(logDir: string, bus: EventBus, scope = 'core'): Logger {
-  let stream: fs.WriteStream | undefined;
+  let ready = false;
+  const file = path.join(logDir, 'model-center.log');
   const write = (level: LogLevel, s: string, message: string): void => {
     const entry: LogEntry = { time: new Date().toISOString(), level, scope: s, message: redactSecrets(message) };
     try {
-      if (!stream) {
+      if (!ready) {
         fs.mkdirSync(logDir, { recursive: true });
-        stream = fs.createWriteStream(path.join(logDir, 'model-center.log'), { flags: 'a', mode: 0o600 });
-        stream.on('error', () => undefined);
+        ready = true;
       }
-      stream.write(`${entry.time} ${level.toUpperCase()} [${s}] ${entry.message}\n`);
+      // Synchronous appends: log lines are few, and a crash right after one must not lose it.
+      fs.appendFileSync(file, `${entry.time} ${level.toUpperCase()} [${s}] ${entry.message}\n`, { mode: 0o600 });
     } catch {
       // A log that cannot be written must not take the app down; the event still goes out.
     }
