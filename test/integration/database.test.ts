@@ -55,6 +55,24 @@ describe('the SQLite store', () => {
     check.close();
   });
 
+  it('waits for, then refuses clearly, a database another process holds an exclusive lock on', async () => {
+    const first = openTestCore(home);
+    await first.close();
+    const holder = new Database(path.join(home, 'model-center.db'));
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const err = expectAppError(() => openTestCore(home), 'DB_BUSY');
+      expect(err.hint).toMatch(/other Model Center process/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const again = openTestCore(home);
+    expect(again.schemaVersions.jobs).toBe(1);
+    await again.close();
+  });
+
   it('says clearly when the data folder cannot be created', () => {
     const blocker = path.join(home, 'a-file');
     fs.writeFileSync(blocker, 'x');
