@@ -38,6 +38,7 @@ describe.skipIf(missing)('the window in a browser, served by model-center serve'
     const facts = page.getByTestId('status-facts');
     await facts.waitFor();
     expect(await facts.textContent()).toContain(home);
+    expect(await facts.textContent()).toContain('server · node');
     expect(page.url()).not.toContain(serve.token);
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
 

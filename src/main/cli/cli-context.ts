@@ -11,8 +11,8 @@ export class CliContext {
     readonly env: Record<string, string | undefined> = process.env,
   ) {}
 
-  getCore(): Core {
-    this.core ??= createCore({ surface: 'cli', env: this.env });
+  getCore(surface: 'cli' | 'server' = 'cli'): Core {
+    this.core ??= createCore({ surface, env: this.env });
     return this.core;
   }
 

@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', `port to listen on (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .option('--json', 'print the address as JSON')
     .action(async (opts: { port: number }, cmd: Command) => {
-      const core = ctx.getCore();
+      const core = ctx.getCore('server');
       const token = ensureApiToken(core.dataDir);
       const rendererDir = resolveRendererDir(ctx.env, (m) => ctx.io.err(m));
       const server = await startHttpServer(core, { port: opts.port, token, rendererDir });
