@@ -66,7 +66,7 @@ describe.skipIf(missing)('the window in a browser, served by model-center serve'
     await page.reload();
     await page.locator('input[name="downloadConcurrency"]').waitFor();
     expect(await page.locator('input[name="downloadConcurrency"]').inputValue()).toBe('4');
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.getByTestId('token-presence').filter({ hasText: 'No token' }).waitFor();
     await page.close();
   });
