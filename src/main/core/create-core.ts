@@ -14,6 +14,8 @@ import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
+import { createRegistryHandlers } from './registry/registry-handlers';
+import { registrySchema } from './registry/registry-schema';
 import { isOffline, resolveDataDir, type Env } from './paths';
 import { createFileSecretStore, type SecretCodec } from './secrets/secret-store';
 import { settingsSchema } from './settings/settings-schema';
@@ -21,7 +23,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -80,6 +82,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const handlers: Handlers = {
     ...createSystemHandlers(services),
     ...createJobsHandlers(services),
+    ...createRegistryHandlers(services),
   };
 
   jobs.recoverOrphans();
