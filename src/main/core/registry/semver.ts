@@ -41,6 +41,7 @@ export function parseVersion(raw: string): ParsedVersion {
   const patch = Number(m[3] ?? 0);
   if ([major, minor, patch].some((n) => n > MAX_PART)) {
     throw new AppError('INVALID_INPUT', `"${raw}" has a version number larger than ${MAX_PART}.`, {
+      hint: 'Use semantic versioning with ordinary numbers: 1.0.0, 1.1.0, 2.0.0.',
       issues: [{ path: 'version', message: 'number too large' }],
     });
   }
