@@ -104,6 +104,19 @@ describe('registry versions, current and rollback', () => {
     await expectCode(() => core.invoke('registry.rollback', { model: 'bge' }), 'ILLEGAL_TRANSITION');
   });
 
+  it('announces committed writes on the event bus, and not refused ones', async () => {
+    const seen: Array<{ model: string | null; action: string }> = [];
+    const off = core.bus.on('registry.changed', (e) => seen.push(e));
+    await model();
+    await core.invoke('registry.registerVersion', { model: 'BGE', version: '1.0.0', status: 'production' });
+    await expectCode(() => core.invoke('registry.setStatus', { model: 'bge', version: '1.0.0', status: 'staging' }), 'ILLEGAL_TRANSITION');
+    off();
+    expect(seen).toEqual([
+      { model: 'bge', action: 'upsertModel' },
+      { model: 'bge', action: 'registerVersion' },
+    ]);
+  });
+
   it('keeps every metrics row as history', async () => {
     await model();
     await core.invoke('registry.registerVersion', { model: 'bge', version: '1.0.0', metrics: { accuracy: 0.92 } });

@@ -20,7 +20,20 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
    * before anything is read, so a check (compare-and-set, lifecycle) and its write can never interleave
    * with another process's.
    */
-  const write = <T>(ref: string, fn: (model: ModelRow) => T): T => db.transaction(() => fn(requireModel(db, ref))).immediate();
+  const changed = <T>(model: string | null, action: string, value: T): T => {
+    core.bus.emit('registry.changed', { model, action });
+    return value;
+  };
+  const write = <T>(ref: string, action: string, fn: (model: ModelRow) => T): T => {
+    let name = ref;
+    const value = db.transaction(() => {
+      const row = requireModel(db, ref);
+      name = row.name;
+      return fn(row);
+    }).immediate();
+    // Emitted after commit only: a refused write must not make every window reload for nothing.
+    return changed(name, action, value);
+  };
 
   return {
     'registry.listModels': (filter) =>
@@ -30,43 +43,46 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
         return { ...dto, currentStatus: versions.find((v) => v.version === row.current_version)?.status ?? null, versionCount: versions.length };
       }),
     'registry.getModel': ({ model }) => detail(requireModel(db, model)),
-    'registry.upsertModel': (input) => detail(db.transaction(() => upsertModel(db, input)).immediate()),
+    'registry.upsertModel': (input) => changed(input.name, 'upsertModel', detail(db.transaction(() => upsertModel(db, input)).immediate())),
     'registry.deleteModel': ({ model }) =>
-      write(model, (row) => {
+      write(model, 'deleteModel', (row) => {
         db.prepare('DELETE FROM registry_models WHERE id = ?').run(row.id);
         return { deleted: row.name };
       }),
     'registry.registerVersion': ({ model, ...input }) =>
-      write(model, (row) => {
+      write(model, 'registerVersion', (row) => {
         const { row: version, messages } = registerVersion(db, row, input);
         return { version: toVersionDTO(db, row, version), messages };
       }),
     'registry.versions': ({ model }) => detail(requireModel(db, model)).versions,
-    'registry.setStatus': ({ model, version, status }) => write(model, (row) => toVersionDTO(db, row, setStatus(db, row, version, status))),
+    'registry.setStatus': ({ model, version, status }) => write(model, 'setStatus', (row) => toVersionDTO(db, row, setStatus(db, row, version, status))),
     'registry.setCurrent': ({ model, version, expectedCurrent }) =>
-      write(model, (row) => {
+      write(model, 'setCurrent', (row) => {
         setCurrent(db, row, version, expectedCurrent);
         return detail(requireModel(db, row.name));
       }),
     'registry.rollback': ({ model, expectedCurrent }) =>
-      write(model, (row) => {
+      write(model, 'rollback', (row) => {
         const result = rollback(db, row, expectedCurrent);
         return { model: detail(requireModel(db, row.name)), ...result };
       }),
-    'registry.recordMetrics': ({ model, version, metrics, source }) => write(model, (row) => appendMetrics(db, requireVersion(db, row, version).id, metrics, source)),
+    'registry.recordMetrics': ({ model, version, metrics, source }) => write(model, 'recordMetrics', (row) => appendMetrics(db, requireVersion(db, row, version).id, metrics, source)),
     'registry.metricsHistory': ({ model, version }) => {
       const row = requireModel(db, model);
       return metricsHistory(db, requireVersion(db, row, version).id);
     },
     'registry.transitions': () => transitionTable(),
-    'registry.importEnv': ({ text, strict }) => importEnv(db, text, strict),
-    'registry.importJson': ({ text, strict }) => importRegistryJson(db, text, strict),
-    'registry.addMigrationStrategy': ({ model, ...input }) => write(model, (row) => addStrategy(db, row, input)),
+    'registry.importEnv': ({ text, strict }) => changed(null, 'importEnv', importEnv(db, text, strict)),
+    'registry.importJson': ({ text, strict }) => changed(null, 'importJson', importRegistryJson(db, text, strict)),
+    'registry.addMigrationStrategy': ({ model, ...input }) => write(model, 'addMigrationStrategy', (row) => addStrategy(db, row, input)),
     'registry.migrationStrategies': ({ model }) => listStrategies(db, requireModel(db, model)),
     'registry.migrationPath': ({ model, fromVersion, toVersion }) => {
       const path = findPath(listStrategies(db, requireModel(db, model)), fromVersion, toVersion);
       return { canMigrate: path !== null, path: path ?? [] };
     },
-    'registry.migrateMetadata': ({ model, ...input }) => migrateMetadata(db, requireModel(db, model), input),
+    'registry.migrateMetadata': ({ model, ...input }) => {
+      const report = migrateMetadata(db, requireModel(db, model), input);
+      return report.dryRun ? report : changed(report.model, 'migrateMetadata', report);
+    },
   };
 }
