@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   /** Compare-and-set lost: another process switched the current version first. Re-read, then decide again. */
   CURRENT_CHANGED: { http: 409, retryable: true },
   NO_MIGRATION_PATH: { http: 409, retryable: false },
+  /** The MLflow tracking server could not be reached or answered with an error. */
+  MLFLOW_UNAVAILABLE: { http: 502, retryable: true },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

@@ -149,6 +149,16 @@ const VersionRef = z.object({ model: ModelRefSchema, version: VersionTextSchema 
 /** Compare-and-set: the current version the caller saw (null = none). A mismatch is refused, not overwritten. */
 const ExpectedCurrent = VersionTextSchema.nullable().optional();
 
+export const MlflowExportSchema = z.object({
+  trackingUri: z.string(),
+  experimentId: z.string(),
+  runId: z.string(),
+  metricsLogged: z.number().int(),
+  paramsLogged: z.number().int(),
+  runUrl: z.string(),
+});
+export type MlflowExportDTO = z.infer<typeof MlflowExportSchema>;
+
 export const registryContract = {
   'registry.listModels': query(
     'Registered models with their current version and its status',
@@ -229,5 +239,15 @@ export const registryContract = {
       dryRun: z.boolean().default(true),
     }),
     MigrationReportSchema,
+  ),
+  'registry.mlflowExport': mutation(
+    'Log a version to an MLflow tracking server as one run: model params, tags, and its whole metrics history',
+    VersionRef.extend({
+      /** Defaults to MLFLOW_TRACKING_URI. */
+      trackingUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:5000' }).optional(),
+      /** Defaults to MLFLOW_EXPERIMENT_NAME, else "model-center"; created when missing. */
+      experiment: z.string().trim().min(1).max(500).optional(),
+    }),
+    MlflowExportSchema,
   ),
 };

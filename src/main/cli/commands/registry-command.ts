@@ -215,4 +215,17 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       // Exit 1 (failure) after printing: scripts must notice a partial import. run-cli.ts defines the codes.
       if (report.refused.length) ctx.exitCode = 1;
     });
+
+  program
+    .command('mlflow-export')
+    .description('Log a version (params, tags, metrics history) as one run on an MLflow tracking server (optional)')
+    .argument('<model>', 'model name or alias')
+    .argument('<version>', 'version')
+    .option('--tracking-uri <url>', 'MLflow server (default: MLFLOW_TRACKING_URI)')
+    .option('--experiment <name>', 'experiment (default: MLFLOW_EXPERIMENT_NAME, else model-center)')
+    .option('--json', 'print JSON')
+    .action(async (model: string, version: string, opts: { trackingUri?: string; experiment?: string }, cmd: Command) => {
+      const r = await ctx.getCore().invoke('registry.mlflowExport', { model, version, trackingUri: opts.trackingUri, experiment: opts.experiment });
+      printResult(ctx.io, ctx.json(cmd), r, (x) => `Logged ${x.paramsLogged} params and ${x.metricsLogged} metric values as run ${x.runId}.\n${x.runUrl}`);
+    });
 }

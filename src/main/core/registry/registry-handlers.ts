@@ -1,11 +1,13 @@
 import type { registryContract, ModelDetailDTO } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
+import { AppError } from '../../../shared/errors';
 import { migrateMetadata } from './document-metadata';
 import { importEnv } from './env-import';
 import { importRegistryJson } from './json-import';
 import { transitionTable } from './lifecycle';
 import { addStrategy, findPath, listStrategies } from './migration-path';
+import { exportToMlflow } from './mlflow-export';
 import { listModelRows, requireModel, toModelDTO, upsertModel, type ModelRow } from './model-store';
 import { appendMetrics, listVersionRows, metricsHistory, registerVersion, requireVersion, rollback, setCurrent, setStatus, toVersionDTO } from './version-store';
 
@@ -83,6 +85,24 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
     'registry.migrateMetadata': ({ model, ...input }) => {
       const report = migrateMetadata(db, requireModel(db, model), input);
       return report.dryRun ? report : changed(report.model, 'migrateMetadata', report);
+    },
+    'registry.mlflowExport': async ({ model, version, trackingUri, experiment }) => {
+      const uri = trackingUri ?? core.env.MLFLOW_TRACKING_URI;
+      if (!uri || !/^https?:\/\//.test(uri)) {
+        throw new AppError('MLFLOW_UNAVAILABLE', uri ? `MLFLOW_TRACKING_URI "${uri}" is not an http(s) URL.` : 'No MLflow tracking server is configured.', {
+          hint: 'Set MLFLOW_TRACKING_URI (e.g. http://localhost:5000) or pass trackingUri. MLflow is optional: the registry works without it.',
+        });
+      }
+      // Read everything first: the network call must not hold a database transaction open.
+      const row = requireModel(db, model);
+      const v = requireVersion(db, row, version);
+      return exportToMlflow({
+        trackingUri: uri,
+        experiment: experiment ?? core.env.MLFLOW_EXPERIMENT_NAME ?? 'model-center',
+        model: detail(row),
+        version: v.version,
+        history: metricsHistory(db, v.id),
+      });
     },
   };
 }
