@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { VERSION_STATUSES, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
+import { VERSION_STATUSES, type ImportReport, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
 import { useRegistryStore } from '../stores/registry-store';
 
 function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.Element {
@@ -162,6 +162,35 @@ function ModelDetail({ model }: { model: ModelDetailDTO }): React.JSX.Element {
   );
 }
 
+function ImportPanel(): React.JSX.Element {
+  const { busy, importText } = useRegistryStore();
+  const [text, setText] = useState('');
+  const [report, setReport] = useState<ImportReport | null>(null);
+  return (
+    <details className="import-panel">
+      <summary>Import models</summary>
+      <p className="muted">
+        Paste a <span className="mono">model_registry.json</span> (seed 003) or an <span className="mono">EMB_MODELS=&quot;alias:model_id:rev:dim:max_seq,…&quot;</span> line.
+      </p>
+      <textarea aria-label="Registry to import" rows={5} value={text} onChange={(e) => setText(e.target.value)} />
+      <div className="row">
+        <button type="button" disabled={busy || !text.trim()} onClick={() => void importText(text).then(setReport)}>
+          Import
+        </button>
+      </div>
+      {report && report.refused.length > 0 && (
+        <ul className="error-text" data-testid="import-refused">
+          {report.refused.map((r) => (
+            <li key={r.entry}>
+              {r.entry}: {r.reason}
+            </li>
+          ))}
+        </ul>
+      )}
+    </details>
+  );
+}
+
 export function ModelsPage(): React.JSX.Element {
   const { models, selected, loaded, error, notice, load, select } = useRegistryStore();
   useEffect(() => {
@@ -224,6 +253,7 @@ export function ModelsPage(): React.JSX.Element {
         </table>
       )}
       {selected && <ModelDetail model={selected} />}
+      <ImportPanel />
     </section>
   );
 }

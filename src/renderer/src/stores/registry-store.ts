@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ModelDetailDTO, ModelSummaryDTO, VersionStatus } from '../../../shared/contract';
+import type { ImportReport, ModelDetailDTO, ModelSummaryDTO, VersionStatus } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
 
@@ -18,6 +18,8 @@ interface RegistryState {
   setStatus(model: string, version: string, status: VersionStatus): Promise<void>;
   setCurrent(model: string, version: string, expectedCurrent: string | null): Promise<void>;
   rollback(model: string, expectedCurrent: string | null): Promise<void>;
+  /** Pasted text: JSON (seed-003 model_registry.json) or an EMB_MODELS value / .env (seed 001). */
+  importText(text: string): Promise<ImportReport | null>;
 }
 
 /** Registry view: the model list, one selected model's versions, and actions that reload both afterwards. */
@@ -80,6 +82,16 @@ export const useRegistryStore = create<RegistryState>((set, get) => {
         await api().call('registry.setCurrent', { model, version, expectedCurrent });
         return `${version} is now the current version.`;
       });
+    },
+    async importText(text) {
+      let report: ImportReport | null = null;
+      await act(async () => {
+        const method = /^\s*[[{]/.test(text) ? 'registry.importJson' : 'registry.importEnv';
+        report = await api().call(method, { text });
+        const r: ImportReport = report;
+        return `Imported ${r.imported.length}, unchanged ${r.unchanged.length}, refused ${r.refused.length}.`;
+      });
+      return report;
     },
     async rollback(model, expectedCurrent) {
       await act(async () => (await api().call('registry.rollback', { model, expectedCurrent })).messages.join(' '));
