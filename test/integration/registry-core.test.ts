@@ -54,10 +54,11 @@ describe('registry versions, current and rollback', () => {
     expect(r.messages[0]).toMatch(/normalised to "1.2.0"/);
     expect((await core.invoke('registry.registerVersion', { model: 'bge', version: '1.10.0' })).messages).toEqual([]);
     await core.invoke('registry.registerVersion', { model: 'bge', version: '1.9.0' });
-    await core.invoke('registry.registerVersion', { model: 'bge', version: '1.10.0-rc.1' });
+    await core.invoke('registry.registerVersion', { model: 'bge', version: '1.10.0-rc.2' });
+    await core.invoke('registry.registerVersion', { model: 'bge', version: '1.10.0-rc.10' });
     await expectCode(() => core.invoke('registry.registerVersion', { model: 'bge', version: '1.2.0' }), 'CONFLICT');
     await expectCode(() => core.invoke('registry.registerVersion', { model: 'bge', version: 'latest' }), 'INVALID_INPUT');
-    expect((await core.invoke('registry.versions', { model: 'bge' })).map((v) => v.version)).toEqual(['1.10.0', '1.10.0-rc.1', '1.9.0', '1.2.0']);
+    expect((await core.invoke('registry.versions', { model: 'bge' })).map((v) => v.version)).toEqual(['1.10.0', '1.10.0-rc.10', '1.10.0-rc.2', '1.9.0', '1.2.0']);
   });
 
   it('keeps exactly one current version, remembers the previous one and rolls back in one step', async () => {

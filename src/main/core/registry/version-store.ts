@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
 import { assertTransition, CURRENT_ELIGIBLE } from './lifecycle';
 import type { ModelRow } from './model-store';
-import { normaliseVersion, parseVersion } from './semver';
+import { compareVersions, normaliseVersion, parseVersion } from './semver';
 
 export interface VersionRow {
   id: number;
@@ -43,14 +43,16 @@ export function toVersionDTO(db: Db, model: ModelRow, row: VersionRow): VersionD
   };
 }
 
-/** Newest first by semver precedence (releases above their prereleases), computed by SQLite on integer parts. */
+/**
+ * Newest first by semver precedence. SQLite orders the integer parts; prerelease identifiers need semver's
+ * own rules (rc.10 > rc.2, a release above its prereleases), so the final order is computed here.
+ */
 export function listVersionRows(db: Db, modelId: number): VersionRow[] {
-  return db
-    .prepare(
-      `SELECT * FROM registry_versions WHERE model_id = ?
-       ORDER BY major DESC, minor DESC, patch DESC, prerelease IS NOT NULL, prerelease DESC`,
-    )
-    .all(modelId) as VersionRow[];
+  const rows = db.prepare('SELECT * FROM registry_versions WHERE model_id = ? ORDER BY major DESC, minor DESC, patch DESC').all(modelId) as VersionRow[];
+  return rows
+    .map((row) => ({ row, v: parseVersion(row.version).version }))
+    .sort((a, b) => compareVersions(b.v, a.v))
+    .map((x) => x.row);
 }
 
 export function findVersion(db: Db, model: ModelRow, rawVersion: string): VersionRow | undefined {
