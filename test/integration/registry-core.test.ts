@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import { stampChunks } from '../../src/main/core/registry/document-metadata';
@@ -116,6 +117,21 @@ describe('registry versions, current and rollback', () => {
       { model: 'bge', action: 'upsertModel' },
       { model: 'bge', action: 'registerVersion' },
     ]);
+  });
+
+  it('announces writes committed by another process (another connection) as external changes', async () => {
+    const { createCore } = await import('../../src/main/core/create-core');
+    const other = createCore({ surface: 'test', env: { MODEL_CENTER_HOME: path.dirname(core.dbPath) } });
+    try {
+      const seen: string[] = [];
+      const off = core.bus.on('registry.changed', (e) => seen.push(e.action));
+      await other.invoke('registry.upsertModel', { name: 'elsewhere', type: 'llm', provider: 'local' });
+      for (let i = 0; i < 40 && !seen.includes('external'); i++) await new Promise((r) => setTimeout(r, 100));
+      off();
+      expect(seen).toContain('external');
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps every metrics row as history', async () => {

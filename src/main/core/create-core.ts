@@ -16,6 +16,7 @@ import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { registrySchema } from './registry/registry-schema';
+import { watchExternalRegistry } from './registry/registry-watcher';
 import { isOffline, resolveDataDir, type Env } from './paths';
 import { createFileSecretStore, type SecretCodec } from './secrets/secret-store';
 import { settingsSchema } from './settings/settings-schema';
@@ -88,6 +89,7 @@ export function createCore(options: CreateCoreOptions): Core {
   jobs.recoverOrphans();
   const activeIds = (): Set<number> => new Set(jobStore.list({ states: ['running', 'queued'], limit: 1000 }).filter((j) => j.ownerPid === process.pid).map((j) => j.id));
   const stopWatch = watchExternalJobs(db, jobStore, bus, activeIds);
+  const stopRegistryWatch = watchExternalRegistry(db, bus);
   const orphanTimer = setInterval(() => jobs.recoverOrphans(), 10_000);
   orphanTimer.unref();
   const checkOutput = env.MODEL_CENTER_CHECK_OUTPUT === '1';
@@ -118,6 +120,7 @@ export function createCore(options: CreateCoreOptions): Core {
       if (closed) return;
       closed = true;
       stopWatch();
+      stopRegistryWatch();
       clearInterval(orphanTimer);
       await jobs.close();
       db.close();
