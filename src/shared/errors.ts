@@ -19,6 +19,14 @@ export const ERROR_CODES = {
   JOB_NOT_RESUMABLE: { http: 409, retryable: false },
   CANCELLED: { http: 409, retryable: false },
   PORT_IN_USE: { http: 500, retryable: false },
+  MODEL_NOT_FOUND: { http: 404, retryable: false },
+  VERSION_NOT_FOUND: { http: 404, retryable: false },
+  ILLEGAL_TRANSITION: { http: 409, retryable: false },
+  /** Compare-and-set lost: another process switched the current version first. Re-read, then decide again. */
+  CURRENT_CHANGED: { http: 409, retryable: true },
+  NO_MIGRATION_PATH: { http: 409, retryable: false },
+  /** The MLflow tracking server could not be reached or answered with an error. */
+  MLFLOW_UNAVAILABLE: { http: 502, retryable: true },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

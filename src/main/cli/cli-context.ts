@@ -5,6 +5,8 @@ import type { CliIO } from './cli-output';
 /** What every command gets: output, the --json flag, and a core opened on first use and closed at exit. */
 export class CliContext {
   private core: Core | undefined;
+  /** Set by a command that printed its result but did not fully succeed (e.g. an import with refusals): exit 1. */
+  exitCode: number | undefined;
 
   constructor(
     readonly io: CliIO,

@@ -5,6 +5,7 @@ import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerJobsCommands } from './commands/jobs-command';
+import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
 import { registerTokenCommand } from './commands/token-command';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerJobsCommands(program, ctx);
   registerConfigureCommand(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerTokenCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
@@ -41,7 +43,7 @@ export async function runCli(argv: string[], io: CliIO = processIO, env = proces
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return ctx.exitCode ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;

@@ -14,6 +14,9 @@ import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
+import { createRegistryHandlers } from './registry/registry-handlers';
+import { registrySchema } from './registry/registry-schema';
+import { watchExternalRegistry } from './registry/registry-watcher';
 import { isOffline, resolveDataDir, type Env } from './paths';
 import { createFileSecretStore, type SecretCodec } from './secrets/secret-store';
 import { settingsSchema } from './settings/settings-schema';
@@ -21,7 +24,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -80,11 +83,13 @@ export function createCore(options: CreateCoreOptions): Core {
   const handlers: Handlers = {
     ...createSystemHandlers(services),
     ...createJobsHandlers(services),
+    ...createRegistryHandlers(services),
   };
 
   jobs.recoverOrphans();
   const activeIds = (): Set<number> => new Set(jobStore.list({ states: ['running', 'queued'], limit: 1000 }).filter((j) => j.ownerPid === process.pid).map((j) => j.id));
   const stopWatch = watchExternalJobs(db, jobStore, bus, activeIds);
+  const stopRegistryWatch = watchExternalRegistry(db, bus);
   const orphanTimer = setInterval(() => jobs.recoverOrphans(), 10_000);
   orphanTimer.unref();
   const checkOutput = env.MODEL_CENTER_CHECK_OUTPUT === '1';
@@ -115,6 +120,7 @@ export function createCore(options: CreateCoreOptions): Core {
       if (closed) return;
       closed = true;
       stopWatch();
+      stopRegistryWatch();
       clearInterval(orphanTimer);
       await jobs.close();
       db.close();

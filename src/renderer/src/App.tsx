@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { api } from './api-client';
 import { PAGES } from './pages/page-registry';
 import { useJobsStore } from './stores/jobs-store';
+import { useRegistryStore } from './stores/registry-store';
 import { useSettingsStore } from './stores/settings-store';
 import { useStatusStore } from './stores/status-store';
 import { useUiStore } from './stores/ui-store';
@@ -28,6 +29,10 @@ function useLiveData(): void {
       client.on('settings.changed', (view) => {
         useSettingsStore.getState().apply(view);
         refreshSoon();
+      }),
+      // Another window, browser tab or HTTP script changed the registry: reload if the Models page was opened.
+      client.on('registry.changed', () => {
+        if (useRegistryStore.getState().loaded) void useRegistryStore.getState().load();
       }),
       client.onConnection((connected) => {
         useStatusStore.getState().setConnected(connected);

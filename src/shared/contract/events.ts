@@ -15,6 +15,8 @@ export const events = {
   'job.updated': JobSchema,
   log: LogEntrySchema,
   'settings.changed': SettingsViewSchema,
+  /** A registry write happened in this core (model null: many models, e.g. an import); views reload. */
+  'registry.changed': z.object({ model: z.string().nullable(), action: z.string() }),
 };
 
 export type Events = typeof events;

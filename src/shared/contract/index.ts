@@ -1,17 +1,20 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { jobsContract } from './jobs';
+import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
 export * from './events';
 export * from './jobs';
+export * from './registry';
 export * from './system';
 
 /** The one contract: every capability of Model Center, served over IPC, HTTP and the CLI alike. */
 export const contract = {
   ...systemContract,
   ...jobsContract,
+  ...registryContract,
 };
 
 export type Contract = typeof contract;
