@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, safeStorage, shell, type IpcMainInvokeEvent } from 'electron';
 import { describeError, toErrorDTO } from '../shared/errors';
 import { createCore, type Core } from './core/create-core';
@@ -16,7 +16,7 @@ let core: Core | undefined;
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? '';
   if (rendererUrl) return url.startsWith(rendererUrl);
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererFile;
+  return url.split('#')[0] === pathToFileURL(rendererFile).href;
 }
 
 function createWindow(): BrowserWindow {
