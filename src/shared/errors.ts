@@ -19,6 +19,14 @@ export const ERROR_CODES = {
   JOB_NOT_RESUMABLE: { http: 409, retryable: false },
   CANCELLED: { http: 409, retryable: false },
   PORT_IN_USE: { http: 500, retryable: false },
+  HUB_OFFLINE: { http: 409, retryable: false },
+  HUB_AUTH: { http: 401, retryable: false },
+  HUB_NOT_FOUND: { http: 404, retryable: false },
+  HUB_UNAVAILABLE: { http: 502, retryable: true },
+  INTEGRITY: { http: 422, retryable: false },
+  DISK_FULL: { http: 507, retryable: false },
+  MODEL_NOT_FOUND: { http: 404, retryable: false },
+  MODEL_IN_USE: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

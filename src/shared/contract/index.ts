@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { hubContract } from './hub';
 import { jobsContract } from './jobs';
 import { systemContract } from './system';
 
 export * from './define';
 export * from './events';
+export * from './hub';
 export * from './jobs';
 export * from './system';
 
@@ -12,6 +14,7 @@ export * from './system';
 export const contract = {
   ...systemContract,
   ...jobsContract,
+  ...hubContract,
 };
 
 export type Contract = typeof contract;
