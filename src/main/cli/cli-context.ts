@@ -5,6 +5,8 @@ import type { CliIO } from './cli-output';
 /** What every command gets: output, the --json flag, and a core opened on first use and closed at exit. */
 export class CliContext {
   private core: Core | undefined;
+  /** Set by a command that printed its result but must still exit non-zero (e.g. a failed verification). */
+  exitCode: number | undefined;
 
   constructor(
     readonly io: CliIO,

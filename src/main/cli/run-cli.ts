@@ -4,6 +4,7 @@ import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerConfigureCommand } from './commands/configure-command';
+import { registerHubCommands } from './commands/hub-commands';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatusCommand(program, ctx);
   registerServeCommand(program, ctx);
   registerJobsCommands(program, ctx);
+  registerHubCommands(program, ctx);
   registerConfigureCommand(program, ctx);
   registerTokenCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
@@ -41,7 +43,7 @@ export async function runCli(argv: string[], io: CliIO = processIO, env = proces
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return ctx.exitCode ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
