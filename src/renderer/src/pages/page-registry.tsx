@@ -1,3 +1,4 @@
+import { DownloadsPage } from './DownloadsPage';
 import { SettingsPage } from './SettingsPage';
 import { StatusPage } from './StatusPage';
 
@@ -10,5 +11,6 @@ export interface PageEntry {
 /** The sidebar's areas, in order. An area is listed only once its feature works (no placeholders). */
 export const PAGES: PageEntry[] = [
   { id: 'status', label: 'Status', component: StatusPage },
+  { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];
