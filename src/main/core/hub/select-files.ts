@@ -83,5 +83,5 @@ export function selectFiles(repo: string, files: RemoteFile[], variant: Variant,
     }
     for (const f of matched) chosen.set(f.path, f);
   }
-  return [...chosen.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return [...chosen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
