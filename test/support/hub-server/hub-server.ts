@@ -34,6 +34,7 @@ interface FaultState {
  * A loopback Hugging Face Hub, following what huggingface_hub and @huggingface/hub read:
  * - `GET /api/models/{repo}[/revision/{rev}]`: id, sha, siblings, gated…
  * - `GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=`: entries {type, oid, size, path, lfs?}, paged by Link header
+ * - `POST /api/models/{repo}/paths-info/{rev}` with {paths, expand}: the same entries for the paths named
  * - `GET|HEAD /{repo}/resolve/{rev}/{path}`: regular files served directly with ETag (git blob id) and X-Repo-Commit;
  *   LFS files answered 302 to `/cdn-lfs/{sha256}` with X-Linked-Etag, X-Linked-Size, X-Repo-Commit
  * - Range requests (206, 416), 401 with X-Error-Code GatedRepo, 404 with RepoNotFound / RevisionNotFound / EntryNotFound.
@@ -192,6 +193,19 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
         const rev = findRevision(repo, revName === 'HEAD' ? 'main' : revName);
         if (!rev) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revName}`);
         return modelInfo(res, repo, rev);
+      }
+      if (rest[0] === 'paths-info' && rest.length >= 2 && req.method === 'POST') {
+        const rev = findRevision(repo, rest.slice(1).join('/'));
+        if (!rev) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rest.slice(1).join('/')}`);
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { paths?: string[]; expand?: boolean };
+        const entries = treeEntries(rev, '', true).filter((e) => (body.paths ?? []).includes(String(e.path)));
+        return sendJson(
+          res,
+          200,
+          body.expand ? entries.map((e) => ({ ...e, lastCommit: { id: rev.commit, title: 'Upload', date: repo.lastModified } })) : entries,
+        );
       }
       if (rest[0] === 'tree' && rest.length >= 2) {
         const rev = findRevision(repo, rest[1]!);
