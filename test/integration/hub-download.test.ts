@@ -77,6 +77,7 @@ describe('hub downloads against the loopback hub', () => {
     expect(fs.readlinkSync(path.join(snap, 'config.json'))).toBe(`../../blobs/${gitBlobSha1(mainFile('config.json'))}`);
     expect(fs.readFileSync(path.join(snap, 'onnx', 'model.onnx')).equals(mainFile('onnx/model.onnx'))).toBe(true);
     expect(fs.readFileSync(path.join(cacheDir(), 'models--acme--mini-embed', 'refs', 'main'), 'utf8')).toBe(commit);
+    expect(fs.readFileSync(path.join(cacheDir(), 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n/);
 
     const status = await core.invoke('hub.status', { repo: REPO });
     expect(status.present).toBe(true);
@@ -228,6 +229,35 @@ describe('hub downloads against the loopback hub', () => {
     expect(fs.existsSync(path.join(cacheDir(), 'models--acme--mini-embed'))).toBe(false);
     expect((await core.invoke('hub.status', { repo: REPO })).present).toBe(false);
     await expect(core.invoke('hub.verify', { repo: REPO })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+
+  it('a download stopped by the app shutting down is interrupted and resumes in the next process', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => {
+      const d = core.jobStore.require(job.id).detail as { bytesDone?: number } | null;
+      return d?.bytesDone && d.bytesDone > 500_000 ? true : undefined;
+    });
+    await core.close();
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    core = openTestCore(home, { HF_ENDPOINT: hub.url });
+    expect(core.jobStore.require(job.id).state).toBe('interrupted');
+    hub.requests.length = 0;
+    core.jobs.resume(job.id);
+    const final = await core.jobs.waitForSettled(job.id);
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    // Resumed from the checkpoint: no new revision lookup, and the big file continued from its partial bytes.
+    expect(hub.requests.filter((r) => r.url.startsWith('/api/models/'))).toEqual([]);
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/') && r.status !== -1);
+    expect(cdn.map((r) => r.range ?? 'none')).not.toContain('none');
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('refuses to start when the disk has less free space than the download needs', async () => {
+    const { checkFreeSpace } = await import('../../src/main/core/hub/download-job');
+    await expect(checkFreeSpace(home, 1)).resolves.toBeUndefined();
+    await expect(checkFreeSpace(home, Number.MAX_SAFE_INTEGER)).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(home) });
   });
 
   it('refuses the network when HF_HUB_OFFLINE is set', async () => {

@@ -3,7 +3,7 @@ import { DownloadParamsSchema, type DownloadParams } from '../../../shared/contr
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import type { JobKind } from '../jobs/job-kind';
-import { blobFile, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
+import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
 import { transferFile } from './resumable-transfer';
@@ -37,7 +37,7 @@ export function hubAccess(core: CoreServices): HubAccess {
 }
 
 /** Refuses to start when the cache's disk has less free space than the bytes still to fetch. */
-async function checkFreeSpace(dir: string, needed: number): Promise<void> {
+export async function checkFreeSpace(dir: string, needed: number): Promise<void> {
   const st = await fs.promises.statfs(dir);
   const free = Number(st.bavail) * Number(st.bsize);
   if (free < needed) {
@@ -95,6 +95,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
         saveCheckpoint(plan);
       }
       signal.throwIfAborted();
+      await ensureCacheDirTag(cacheDir);
       await fs.promises.mkdir(cache.blobs, { recursive: true });
       const done = new Set(plan.done);
       const sizes = new Map<string, number>();

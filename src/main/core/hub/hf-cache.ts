@@ -105,3 +105,16 @@ export async function fileSize(p: string): Promise<number | undefined> {
     return undefined;
   }
 }
+
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag: the Hugging Face hub cache, written by Model Center.\n# For information about cache directory tags see https://bford.info/cachedir/\n';
+
+/**
+ * Marks the cache root as a cache (backup tools skip it), as huggingface_hub 1.x does; an existing tag,
+ * whoever wrote it, is left alone.
+ */
+export async function ensureCacheDirTag(cacheDir: string): Promise<void> {
+  await fs.promises.mkdir(cacheDir, { recursive: true });
+  await fs.promises.writeFile(path.join(cacheDir, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
