@@ -151,10 +151,10 @@ describe('hub downloads against the loopback hub', () => {
   it('names an unknown repo and an unknown revision', async () => {
     const unknown = await download(core, { repo: 'acme/does-not-exist' });
     expect(unknown.error?.code).toBe('HUB_NOT_FOUND');
-    expect(unknown.error?.message).toContain('acme/does-not-exist');
+    expect(unknown.error?.message).toBe(`There is no model "acme/does-not-exist" on ${hub.url}.`);
     const badRev = await download(core, { repo: REPO, revision: 'v9' });
     expect(badRev.error?.code).toBe('HUB_NOT_FOUND');
-    expect(badRev.error?.message).toContain('v9');
+    expect(badRev.error?.message).toBe(`${REPO} has no revision "v9".`);
   });
 
   it('refuses an invalid repo id at the edge', async () => {

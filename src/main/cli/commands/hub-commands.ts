@@ -47,7 +47,10 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
       const core = ctx.getCore();
       const job = await core.invoke('hub.download', { repo, revision: opts.revision, include: opts.include, variant: opts.variant });
       const final = await followJob(core, job);
-      printResult(ctx.io, ctx.json(cmd), final, describeDownload);
+      const model = final.state === 'done' ? (await core.invoke('hub.status', { repo })).downloaded : null;
+      printResult(ctx.io, ctx.json(cmd), final, (j) =>
+        model ? `${describeDownload(j)}\n  ${model.files.length} files in ${model.snapshotPath} (commit ${model.commit})` : describeDownload(j),
+      );
       jobOutcome(final);
     });
 

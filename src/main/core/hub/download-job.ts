@@ -72,7 +72,7 @@ class RateMeter {
 export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<DownloadParams, DownloadCheckpoint, DownloadResult> {
   return {
     kind: DOWNLOAD_JOB,
-    paramsSchema: DownloadParamsSchema as unknown as JobKind<DownloadParams>['paramsSchema'],
+    paramsSchema: DownloadParamsSchema,
     resumable: true,
     title: (p) => `Download ${p.repo}@${p.revision} (${p.variant})`,
     async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {

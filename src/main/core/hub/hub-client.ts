@@ -28,7 +28,10 @@ export function hubError(err: unknown, ctx: { repo: string; hubUrl: string; revi
   if (err instanceof AppError) return err;
   if (err instanceof HubApiError) {
     const status = err.statusCode;
-    const text = err.message;
+    // The Hub's own words (`{"error": …}`), without the URL @huggingface/hub appends to the message.
+    const data: unknown = err.data;
+    const said = typeof data === 'object' && data !== null && 'error' in data ? data.error : undefined;
+    const text = typeof said === 'string' ? said : err.message.replace(/\. URL: .*$/s, '');
     if (status === 401 || status === 403) {
       if (/repository not found/i.test(text)) return notFound(ctx);
       return new AppError('HUB_AUTH', `${ctx.repo} needs ${ctx.hasToken ? 'a token with access' : 'a Hugging Face token'}: the Hub answered ${status} (gated or private model).`, {
@@ -49,7 +52,7 @@ export function hubError(err: unknown, ctx: { repo: string; hubUrl: string; revi
 
 function notFound(ctx: { repo: string; hubUrl: string; revision?: string; file?: string; hasToken: boolean }, text = ''): AppError {
   if (ctx.file) return new AppError('HUB_NOT_FOUND', `${ctx.repo} has no file "${ctx.file}" at ${ctx.revision ?? 'main'}.`);
-  if (ctx.revision && /rev|revision/i.test(text)) {
+  if (ctx.revision && !/repository not found/i.test(text) && /\brev(ision)?\b|rev id/i.test(text)) {
     return new AppError('HUB_NOT_FOUND', `${ctx.repo} has no revision "${ctx.revision}".`, { hint: 'Use a branch, tag or commit sha that exists on the Hub.' });
   }
   return new AppError('HUB_NOT_FOUND', `There is no model "${ctx.repo}" on ${ctx.hubUrl}.`, {
