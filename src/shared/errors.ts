@@ -27,6 +27,13 @@ export const ERROR_CODES = {
   NO_MIGRATION_PATH: { http: 409, retryable: false },
   /** The MLflow tracking server could not be reached or answered with an error. */
   MLFLOW_UNAVAILABLE: { http: 502, retryable: true },
+  HUB_OFFLINE: { http: 409, retryable: false },
+  HUB_AUTH: { http: 401, retryable: false },
+  HUB_NOT_FOUND: { http: 404, retryable: false },
+  HUB_UNAVAILABLE: { http: 502, retryable: true },
+  INTEGRITY: { http: 422, retryable: false },
+  DISK_FULL: { http: 507, retryable: false },
+  MODEL_IN_USE: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

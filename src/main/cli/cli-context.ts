@@ -5,7 +5,7 @@ import type { CliIO } from './cli-output';
 /** What every command gets: output, the --json flag, and a core opened on first use and closed at exit. */
 export class CliContext {
   private core: Core | undefined;
-  /** Set by a command that printed its result but did not fully succeed (e.g. an import with refusals): exit 1. */
+  /** Set by a command that printed its result but must still exit non-zero (an import with refusals, a failed verification). */
   exitCode: number | undefined;
 
   constructor(

@@ -4,6 +4,7 @@ import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerConfigureCommand } from './commands/configure-command';
+import { registerHubCommands } from './commands/hub-commands';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatusCommand(program, ctx);
   registerServeCommand(program, ctx);
   registerJobsCommands(program, ctx);
+  registerHubCommands(program, ctx);
   registerConfigureCommand(program, ctx);
   registerRegistryCommands(program, ctx);
   registerTokenCommand(program, ctx);

@@ -6,6 +6,10 @@ import type { CoreServices, Surface } from './core-services';
 import { openDatabase } from './db/open-database';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
 import { EventBus } from './events/event-bus';
+import { createDownloadJob } from './hub/download-job';
+import { createHubHandlers } from './hub/hub-handlers';
+import { hubSchema } from './hub/hub-schema';
+import { HubStore } from './hub/hub-store';
 import type { Handlers } from './handlers';
 import { watchExternalJobs } from './jobs/external-job-watcher';
 import { JobRunner } from './jobs/job-runner';
@@ -24,7 +28,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -80,10 +84,13 @@ export function createCore(options: CreateCoreOptions): Core {
     jobStore,
     jobs,
   };
+  const hubStore = new HubStore(db);
+  jobs.register(createDownloadJob(services, hubStore));
   const handlers: Handlers = {
     ...createSystemHandlers(services),
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
+    ...createHubHandlers(services, hubStore),
   };
 
   jobs.recoverOrphans();

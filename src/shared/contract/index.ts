@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { hubContract } from './hub';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
 export * from './events';
+export * from './hub';
 export * from './jobs';
 export * from './registry';
 export * from './system';
@@ -15,6 +17,7 @@ export const contract = {
   ...systemContract,
   ...jobsContract,
   ...registryContract,
+  ...hubContract,
 };
 
 export type Contract = typeof contract;

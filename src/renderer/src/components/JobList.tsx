@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { JobDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
+import { transferFigures } from './format';
 import { ProgressBar } from './ProgressBar';
 
 function JobRow({ job }: { job: JobDTO }): React.JSX.Element {
@@ -22,7 +23,7 @@ function JobRow({ job }: { job: JobDTO }): React.JSX.Element {
       </div>
       <ProgressBar value={job.progress} state={job.state} label={job.title} />
       <div className="job-foot">
-        <span className="muted">{[job.phase, job.message].filter(Boolean).join(' · ')}</span>
+        <span className="muted">{[job.phase, live ? transferFigures(job.detail) : null, job.message].filter(Boolean).join(' · ')}</span>
         <span className="job-actions">
           {live && job.resumable && job.state === 'running' && <button onClick={() => act('jobs.pause')}>Pause</button>}
           {(job.state === 'paused' || job.state === 'interrupted') && job.resumable && <button onClick={() => act('jobs.resume')}>Resume</button>}

@@ -1,4 +1,5 @@
 import { ModelsPage } from './ModelsPage';
+import { DownloadsPage } from './DownloadsPage';
 import { SettingsPage } from './SettingsPage';
 import { StatusPage } from './StatusPage';
 
@@ -12,5 +13,6 @@ export interface PageEntry {
 export const PAGES: PageEntry[] = [
   { id: 'status', label: 'Status', component: StatusPage },
   { id: 'models', label: 'Models', component: ModelsPage },
+  { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];

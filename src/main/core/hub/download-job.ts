@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import { DownloadParamsSchema, type DownloadParams } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import type { CoreServices } from '../core-services';
+import type { JobKind } from '../jobs/job-kind';
+import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
+import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
+import type { HubStore } from './hub-store';
+import { transferFile } from './resumable-transfer';
+import { selectFiles } from './select-files';
+
+export const DOWNLOAD_JOB = 'download';
+
+/** What survives a pause or crash: the pinned commit, the plan, and which files are verified and in place. */
+export interface DownloadCheckpoint {
+  commit: string;
+  files: RemoteFile[];
+  done: string[];
+}
+
+export interface DownloadResult {
+  repo: string;
+  commit: string;
+  files: number;
+  bytes: number;
+  snapshotPath: string;
+}
+
+export function offlineError(repo: string): AppError {
+  return new AppError('HUB_OFFLINE', `Cannot download ${repo}: HF_HUB_OFFLINE is set, so Model Center does not use the network.`, {
+    hint: 'Unset HF_HUB_OFFLINE (or set it to 0) to download; models already in the cache stay usable offline.',
+  });
+}
+
+export function hubAccess(core: CoreServices): HubAccess {
+  return { hubUrl: core.settings.values().hubEndpoint.replace(/\/+$/, ''), accessToken: core.settings.hfToken(), fetch: globalThis.fetch };
+}
+
+/** Refuses to start when the cache's disk has less free space than the bytes still to fetch. */
+export async function checkFreeSpace(dir: string, needed: number): Promise<void> {
+  const st = await fs.promises.statfs(dir);
+  const free = Number(st.bavail) * Number(st.bsize);
+  if (free < needed) {
+    const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+    throw new AppError('DISK_FULL', `Not enough free space in ${dir}: the download needs ${mb(needed)}, ${mb(free)} are free.`, {
+      hint: 'Free some space (`model-center delete <model>` removes downloaded models) or point HF_HUB_CACHE at a larger disk.',
+    });
+  }
+}
+
+/** Bytes per second over the last few seconds, for speed and ETA. */
+class RateMeter {
+  private samples: Array<{ t: number; bytes: number }> = [];
+  add(bytes: number): void {
+    const t = Date.now();
+    this.samples.push({ t, bytes });
+    while (this.samples.length > 2 && t - this.samples[0]!.t > 5000) this.samples.shift();
+  }
+  rate(): number {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || !last || last.t - first.t < 200) return 0;
+    return Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
+  }
+}
+
+/**
+ * Downloads a model's files into the standard Hugging Face cache: prepare (0–10 %: resolve the revision to
+ * a commit, list and choose files, check disk), transfer (10–90 % by bytes, files in parallel, each verified
+ * before it is put in place), verify (90–100 %: snapshot links, refs, the record in the `hub` table).
+ */
+export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<DownloadParams, DownloadCheckpoint, DownloadResult> {
+  return {
+    kind: DOWNLOAD_JOB,
+    paramsSchema: DownloadParamsSchema,
+    resumable: true,
+    title: (p) => `Download ${p.repo}@${p.revision} (${p.variant})`,
+    async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {
+      if (core.offline) throw offlineError(params.repo);
+      const settings = core.settings.values();
+      const cacheDir = settings.hubCacheDir;
+      const access = hubAccess(core);
+      const cache = repoCache(cacheDir, params.repo);
+
+      report({ progress: 0, phase: 'prepare', message: `Resolving ${params.repo}@${params.revision}` });
+      let plan: DownloadCheckpoint;
+      if (checkpoint) {
+        plan = checkpoint;
+      } else {
+        const commit = await resolveCommit(access, params.repo, params.revision);
+        report({ progress: 4, phase: 'prepare', message: `Listing files of ${params.repo} at ${commit.slice(0, 10)}` });
+        const all = await listRepoFiles(access, params.repo, commit);
+        const files = selectFiles(params.repo, all, params.variant, params.include);
+        plan = { commit, files, done: [] };
+        saveCheckpoint(plan);
+      }
+      signal.throwIfAborted();
+      await ensureCacheDirTag(cacheDir);
+      await fs.promises.mkdir(cache.blobs, { recursive: true });
+      const done = new Set(plan.done);
+      const sizes = new Map<string, number>();
+      let remaining = 0;
+      for (const f of plan.files) {
+        const have = await fs.promises.stat(blobFile(cache, f.blob)).then((s) => s.size, () => -1);
+        if (done.has(f.path) || have === f.size) sizes.set(f.path, f.size);
+        else remaining += f.size - (await fs.promises.stat(`${blobFile(cache, f.blob)}.incomplete`).then((s) => Math.min(s.size, f.size), () => 0));
+      }
+      await checkFreeSpace(cache.blobs, remaining);
+      const total = plan.files.reduce((s, f) => s + f.size, 0);
+      report({ progress: 10, phase: 'prepare', message: `${plan.files.length} files, ${total} bytes`, detail: { bytesDone: 0, bytesTotal: total } });
+
+      // Transfer: a pool of workers over the files not yet in place.
+      const meter = new RateMeter();
+      const current = new Set<string>();
+      const bytesDone = (): number => [...sizes.values()].reduce((s, n) => s + n, 0);
+      let lastReport = 0;
+      const progress = (force = false): void => {
+        const now = Date.now();
+        const doneBytes = bytesDone();
+        meter.add(doneBytes);
+        if (!force && now - lastReport < 100) return;
+        lastReport = now;
+        const speed = meter.rate();
+        report({
+          progress: 10 + (total > 0 ? (doneBytes / total) * 80 : 80),
+          phase: 'transfer',
+          message: current.size ? `Downloading ${[...current].join(', ')}` : 'Downloading',
+          detail: {
+            bytesDone: doneBytes,
+            bytesTotal: total,
+            speed: Math.round(speed),
+            eta: speed > 0 ? Math.round((total - doneBytes) / speed) : null,
+            currentFile: [...current][0] ?? null,
+            filesDone: done.size,
+            filesTotal: plan.files.length,
+          },
+        });
+      };
+      const queue = plan.files.filter((f) => !done.has(f.path));
+      const headers: Record<string, string> = access.accessToken ? { Authorization: `Bearer ${access.accessToken}` } : {};
+      // The first file that fails stops the others: its error is the job's.
+      const stopAll = new AbortController();
+      const workerSignal = AbortSignal.any([signal, stopAll.signal]);
+      let firstError: unknown;
+      const worker = async (): Promise<void> => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          workerSignal.throwIfAborted();
+          current.add(f.path);
+          await transferFile({
+            url: resolveUrl(access.hubUrl, params.repo, plan.commit, f.path),
+            headers,
+            dest: blobFile(cache, f.blob),
+            size: f.size,
+            algorithm: f.algorithm,
+            expected: f.blob,
+            label: f.path,
+            repo: params.repo,
+            hubUrl: access.hubUrl,
+            signal: workerSignal,
+            onProgress: (n) => {
+              sizes.set(f!.path, n);
+              progress();
+            },
+          });
+          await linkSnapshotFile(cache, plan.commit, f.path, f.blob);
+          current.delete(f.path);
+          done.add(f.path);
+          saveCheckpoint({ ...plan, done: [...done] });
+          progress(true);
+        }
+      };
+      const workers = Math.max(1, Math.min(settings.downloadConcurrency, queue.length));
+      await Promise.all(
+        Array.from({ length: workers }, () =>
+          worker().catch((err: unknown) => {
+            if (firstError === undefined && !signal.aborted) firstError = err;
+            stopAll.abort('stopped');
+          }),
+        ),
+      );
+      signal.throwIfAborted();
+      if (firstError !== undefined) throw firstError;
+
+      // Verify: every file in the snapshot resolves to a blob of the listed size; then refs and the record.
+      report({ progress: 90, phase: 'verify', message: 'Checking the snapshot', detail: { bytesDone: total, bytesTotal: total } });
+      for (const [i, f] of plan.files.entries()) {
+        signal.throwIfAborted();
+        const st = await fs.promises.stat(snapshotFile(cache, plan.commit, f.path)).catch(() => undefined);
+        if (!st || st.size !== f.size) {
+          await linkSnapshotFile(cache, plan.commit, f.path, f.blob);
+          const again = await fs.promises.stat(snapshotFile(cache, plan.commit, f.path)).catch(() => undefined);
+          if (!again || again.size !== f.size) {
+            throw new AppError('INTEGRITY', `${f.path} of ${params.repo} is missing or has the wrong size in the cache after download.`, {
+              hint: 'Run the download again.',
+            });
+          }
+        }
+        report({ progress: 90 + ((i + 1) / plan.files.length) * 9, phase: 'verify' });
+      }
+      // As huggingface_hub: a branch or tag gets a ref; a commit sha needs none.
+      if (!isCommitSha(params.revision)) await writeRef(cache, params.revision, plan.commit);
+      const rec = store.record({
+        repo: params.repo,
+        commit: plan.commit,
+        revision: params.revision,
+        variant: params.variant,
+        files: plan.files.map((f) => ({ path: f.path, size: f.size, blob: f.blob })),
+        cacheDir,
+      });
+      log.info(`downloaded ${params.repo}@${plan.commit} (${plan.files.length} files, ${total} bytes)`);
+      report({ progress: 100, phase: 'verify', message: `Downloaded ${plan.files.length} files` });
+      return { repo: params.repo, commit: plan.commit, files: plan.files.length, bytes: total, snapshotPath: rec.snapshotPath };
+    },
+  };
+}

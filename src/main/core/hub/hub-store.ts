@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { DownloadedFileSchema, VariantSchema, type DownloadedModelDTO, type Variant } from '../../../shared/contract';
+import type { Db } from '../db/open-database';
+import { repoCache, snapshotDir } from './hf-cache';
+
+interface Row {
+  repo: string;
+  commit_sha: string;
+  revision: string;
+  variant: string;
+  files: string;
+  size_bytes: number;
+  cache_dir: string;
+  downloaded_at: string;
+  verified_at: string | null;
+}
+
+const FilesSchema = z.array(DownloadedFileSchema);
+
+export interface DownloadRecord {
+  repo: string;
+  commit: string;
+  revision: string;
+  variant: Variant;
+  files: Array<{ path: string; size: number; blob: string }>;
+  cacheDir: string;
+}
+
+/** Models downloaded by Model Center, one row per (repo, commit), in the `hub` domain's table. */
+export class HubStore {
+  constructor(private readonly db: Db) {}
+
+  private toDTO(r: Row): DownloadedModelDTO {
+    const files = FilesSchema.parse(JSON.parse(r.files));
+    return {
+      repo: r.repo,
+      revision: r.revision,
+      commit: r.commit_sha,
+      variant: VariantSchema.catch('fp32').parse(r.variant),
+      files,
+      sizeBytes: r.size_bytes,
+      snapshotPath: snapshotDir(repoCache(r.cache_dir, r.repo), r.commit_sha),
+      downloadedAt: r.downloaded_at,
+      verifiedAt: r.verified_at,
+    };
+  }
+
+  /** Records a finished download; files of an earlier download of the same commit are kept (union). */
+  record(rec: DownloadRecord): DownloadedModelDTO {
+    const now = new Date().toISOString();
+    const prev = this.db.prepare('SELECT * FROM hub_models WHERE repo = ? AND commit_sha = ?').get(rec.repo, rec.commit) as Row | undefined;
+    const files = new Map((prev ? FilesSchema.parse(JSON.parse(prev.files)) : []).map((f) => [f.path, f]));
+    for (const f of rec.files) files.set(f.path, f);
+    const list = [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
+    const size = list.reduce((s, f) => s + f.size, 0);
+    this.db
+      .prepare(
+        `INSERT INTO hub_models (repo, commit_sha, revision, variant, files, size_bytes, cache_dir, downloaded_at, verified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(repo, commit_sha) DO UPDATE SET revision = excluded.revision, variant = excluded.variant, files = excluded.files,
+           size_bytes = excluded.size_bytes, cache_dir = excluded.cache_dir, downloaded_at = excluded.downloaded_at, verified_at = excluded.verified_at`,
+      )
+      .run(rec.repo, rec.commit, rec.revision, rec.variant, JSON.stringify(list), size, rec.cacheDir, now, now);
+    return this.get(rec.repo, rec.commit)!;
+  }
+
+  get(repo: string, commit: string): DownloadedModelDTO | undefined {
+    const row = this.db.prepare('SELECT * FROM hub_models WHERE repo = ? AND commit_sha = ?').get(repo, commit) as Row | undefined;
+    return row ? this.toDTO(row) : undefined;
+  }
+
+  /** Newest first. */
+  forRepo(repo: string): DownloadedModelDTO[] {
+    return (this.db.prepare('SELECT * FROM hub_models WHERE repo = ? ORDER BY downloaded_at DESC').all(repo) as Row[]).map((r) => this.toDTO(r));
+  }
+
+  list(): DownloadedModelDTO[] {
+    return (this.db.prepare('SELECT * FROM hub_models ORDER BY repo, downloaded_at DESC').all() as Row[]).map((r) => this.toDTO(r));
+  }
+
+  markVerified(repo: string, commit: string, at: string): void {
+    this.db.prepare('UPDATE hub_models SET verified_at = ? WHERE repo = ? AND commit_sha = ?').run(at, repo, commit);
+  }
+
+  remove(repo: string, commit?: string): void {
+    if (commit) this.db.prepare('DELETE FROM hub_models WHERE repo = ? AND commit_sha = ?').run(repo, commit);
+    else this.db.prepare('DELETE FROM hub_models WHERE repo = ?').run(repo);
+  }
+}

@@ -1,0 +1,269 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { scanCacheDir } from '@huggingface/hub';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/create-core';
+import type { JobDTO } from '../../src/shared/contract';
+import { sentenceRepo } from '../support/hub-server/fixtures';
+import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
+import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
+import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+
+const REPO = 'acme/mini-embed';
+const GATED = 'acme/gated-embed';
+const TOKEN = 'hf_test_token_123';
+
+let hub: HubServer;
+let home: string;
+let core: Core;
+
+beforeAll(async () => {
+  hub = await startHubServer({ repos: [sentenceRepo(REPO), sentenceRepo(GATED, { gated: true })], token: TOKEN, treePageSize: 4 });
+});
+afterAll(async () => {
+  await hub.close();
+});
+beforeEach(() => {
+  home = makeTempDir();
+  core = openTestCore(home, { HF_ENDPOINT: hub.url });
+  hub.requests.length = 0;
+});
+afterEach(async () => {
+  await core.close();
+  for (const repo of [REPO, GATED]) for (const f of hub.repos.get(repo)!.branches.get('main')!.files.keys()) hub.setFault(repo, f, null);
+  removeDir(home);
+});
+
+const cacheDir = (): string => path.join(home, 'hub');
+const mainFile = (p: string, repo = REPO): Buffer => hub.repos.get(repo)!.branches.get('main')!.files.get(p)!.content;
+const commitOf = (repo = REPO): string => hub.repos.get(repo)!.branches.get('main')!.commit;
+
+async function download(c: Core, input: Parameters<Core['invoke']>[1] & object): Promise<JobDTO> {
+  const job = await c.invoke('hub.download', input as { repo: string });
+  return c.jobs.waitForSettled(job.id);
+}
+
+async function waitFor<T>(fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('hub downloads against the loopback hub', () => {
+  it('downloads the inference files and the variant into a cache @huggingface/hub reads back', async () => {
+    const final = await download(core, { repo: REPO });
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    const commit = commitOf();
+    const scan = await scanCacheDir(cacheDir());
+    expect(scan.warnings).toEqual([]);
+    const repo = scan.repos.find((r) => r.id.name === REPO);
+    expect(repo).toBeDefined();
+    const rev = [...repo!.revisions][0]!;
+    expect(rev.commitOid).toBe(commit);
+    expect(rev.refs).toEqual(['main']);
+    // scanCacheDir (2.x) reads only the top level of a snapshot; it resolves each link to its blob.
+    const top = [...rev.files].map((f) => path.basename(f.path)).sort();
+    expect(top).toEqual(['config.json', 'modules.json', 'sentence_bert_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+    for (const f of rev.files) expect(fs.readFileSync(f.blob.path).equals(mainFile(path.basename(f.path)))).toBe(true);
+    const files = [...top, '1_Pooling/config.json', 'onnx/model.onnx'];
+    // Blobs are named by etag: sha256 for LFS, the git blob id for regular files; links are relative.
+    const snap = path.join(cacheDir(), 'models--acme--mini-embed', 'snapshots', commit);
+    expect(fs.readlinkSync(path.join(snap, 'onnx', 'model.onnx'))).toBe(`../../../blobs/${sha256(mainFile('onnx/model.onnx'))}`);
+    expect(fs.readlinkSync(path.join(snap, 'config.json'))).toBe(`../../blobs/${gitBlobSha1(mainFile('config.json'))}`);
+    expect(fs.readFileSync(path.join(snap, 'onnx', 'model.onnx')).equals(mainFile('onnx/model.onnx'))).toBe(true);
+    expect(fs.readFileSync(path.join(cacheDir(), 'models--acme--mini-embed', 'refs', 'main'), 'utf8')).toBe(commit);
+    expect(fs.readFileSync(path.join(cacheDir(), 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n/);
+
+    const status = await core.invoke('hub.status', { repo: REPO });
+    expect(status.present).toBe(true);
+    expect(status.downloaded?.commit).toBe(commit);
+    expect(status.downloaded?.sizeBytes).toBe(files.reduce((s, f) => s + mainFile(f).length, 0));
+    expect((await core.invoke('hub.listDownloaded', {})).map((m) => m.repo)).toEqual([REPO]);
+    const verify = await core.invoke('hub.verify', { repo: REPO });
+    expect(verify.ok).toBe(true);
+    // Every request was pinned to the commit after the revision was resolved.
+    expect(hub.requests.filter((r) => r.url.includes('/resolve/')).every((r) => r.url.includes(`/resolve/${commit}/`))).toBe(true);
+  });
+
+  it('picks the int8 variant and --include globs', async () => {
+    const final = await download(core, { repo: REPO, variant: 'int8', include: ['README.md', '*.bin'] });
+    expect(final.state).toBe('done');
+    const status = await core.invoke('hub.status', { repo: REPO });
+    const paths = status.downloaded!.files.map((f) => f.path);
+    expect(paths).toContain('onnx/model_quantized.onnx');
+    expect(paths).toContain('README.md');
+    expect(paths).toContain('pytorch_model.bin');
+    expect(paths).not.toContain('onnx/model.onnx');
+  });
+
+  it('resumes a dropped connection with a Range request', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'drop', afterBytes: 1_000_000 });
+    const final = await download(core, { repo: REPO });
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/'));
+    // The retry asks for the rest: from what reached the disk before the cut (> 0, at most the bytes sent).
+    const starts = cdn.filter((r) => r.range && /^bytes=\d+-$/.test(r.range)).map((r) => Number(/\d+/.exec(r.range!)![0]));
+    expect(starts.some((s) => s > 0 && s <= 1_000_000)).toBe(true);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('fails on corrupted bytes naming the file and both hashes, leaving no blob', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'corrupt' });
+    const final = await download(core, { repo: REPO });
+    expect(final.state).toBe('failed');
+    const expected = sha256(mainFile('onnx/model.onnx'));
+    expect(final.error?.code).toBe('INTEGRITY');
+    expect(final.error?.message).toContain('onnx/model.onnx');
+    expect(final.error?.message).toContain(expected);
+    expect(final.error?.message).toMatch(/got [0-9a-f]{64}/);
+    const blobs = fs.readdirSync(path.join(cacheDir(), 'models--acme--mini-embed', 'blobs'));
+    expect(blobs.filter((b) => b.startsWith(expected))).toEqual([]);
+    expect((await core.invoke('hub.status', { repo: REPO })).present).toBe(false);
+  });
+
+  it('retries a 500 and then succeeds', async () => {
+    hub.setFault(REPO, 'config.json', { kind: 'error500', times: 2 });
+    const final = await download(core, { repo: REPO });
+    expect(final.state).toBe('done');
+    expect(hub.requests.filter((r) => r.url.endsWith('/config.json') && r.status === 500)).toHaveLength(2);
+  });
+
+  it('refuses a gated model without a token, naming it, and downloads it with one', async () => {
+    const denied = await download(core, { repo: GATED });
+    expect(denied.state).toBe('failed');
+    expect(denied.error?.code).toBe('HUB_AUTH');
+    expect(denied.error?.message).toContain(GATED);
+    expect(denied.error?.hint).toMatch(/HF_TOKEN/);
+    expect(denied.error?.hint).toMatch(/configure --hf-token/);
+    await core.close();
+    core = openTestCore(home, { HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN });
+    const ok = await download(core, { repo: GATED });
+    expect(ok.error).toBeNull();
+    expect(ok.state).toBe('done');
+  });
+
+  it('names an unknown repo and an unknown revision', async () => {
+    const unknown = await download(core, { repo: 'acme/does-not-exist' });
+    expect(unknown.error?.code).toBe('HUB_NOT_FOUND');
+    expect(unknown.error?.message).toBe(`There is no model "acme/does-not-exist" on ${hub.url}.`);
+    const badRev = await download(core, { repo: REPO, revision: 'v9' });
+    expect(badRev.error?.code).toBe('HUB_NOT_FOUND');
+    expect(badRev.error?.message).toBe(`${REPO} has no revision "v9".`);
+  });
+
+  it('refuses an invalid repo id at the edge', async () => {
+    await expect(core.invoke('hub.download', { repo: 'not-a-repo' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.invoke('hub.download', { repo: 'a/b--c' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('pauses mid-transfer and resumes to the end, keeping the bytes already fetched', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => {
+      const d = core.jobStore.require(job.id).detail as { bytesDone?: number } | null;
+      return d?.bytesDone && d.bytesDone > 500_000 ? true : undefined;
+    });
+    const paused = await core.invoke('jobs.pause', { id: job.id });
+    expect(paused.state).toBe('paused');
+    expect(paused.progress).toBeGreaterThan(10);
+    expect(paused.progress).toBeLessThan(90);
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    core.jobs.resume(job.id);
+    const final = await core.jobs.waitForSettled(job.id);
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    expect(hub.requests.some((r) => r.url.startsWith('/cdn-lfs/') && r.range !== undefined)).toBe(true);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('cancels mid-transfer; a new download continues from the partial file', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => {
+      const d = core.jobStore.require(job.id).detail as { bytesDone?: number; speed?: number; eta?: number | null } | null;
+      return d?.bytesDone && d.bytesDone > 500_000 && (d.speed ?? 0) > 0 ? true : undefined;
+    });
+    const detail = core.jobStore.require(job.id).detail as { bytesTotal: number; eta: number | null; currentFile: string | null };
+    expect(detail.bytesTotal).toBeGreaterThan(3_000_000);
+    expect(detail.currentFile).not.toBeNull();
+    const cancelled = await core.invoke('jobs.cancel', { id: job.id });
+    expect(cancelled.state).toBe('cancelled');
+    await expect(core.invoke('hub.delete', { repo: REPO })).resolves.toBeDefined();
+    // Deleted with the partial: start again, cancel again, then finish from the partial file.
+    const again = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => {
+      const d = core.jobStore.require(again.id).detail as { bytesDone?: number } | null;
+      return d?.bytesDone && d.bytesDone > 500_000 ? true : undefined;
+    });
+    await core.invoke('jobs.cancel', { id: again.id });
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    hub.requests.length = 0;
+    const final = await download(core, { repo: REPO });
+    expect(final.state).toBe('done');
+    // Requests cut by the cancel are logged when their socket closes (status -1): only count finished ones.
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/') && r.status !== -1);
+    expect(cdn.length).toBeGreaterThan(0);
+    expect(cdn.map((r) => r.range ?? 'none')).not.toContain('none');
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('refuses to delete while a download is active, then deletes a revision and frees its bytes', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => (core.jobStore.require(job.id).state === 'running' ? true : undefined));
+    await expect(core.invoke('hub.delete', { repo: REPO })).rejects.toMatchObject({ code: 'MODEL_IN_USE' });
+    await core.invoke('jobs.cancel', { id: job.id });
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    expect((await download(core, { repo: REPO })).state).toBe('done');
+    const size = (await core.invoke('hub.status', { repo: REPO })).downloaded!.sizeBytes;
+    const del = await core.invoke('hub.delete', { repo: REPO, revision: 'main' });
+    expect(del.commits).toEqual([commitOf()]);
+    expect(del.bytesFreed).toBeGreaterThanOrEqual(size);
+    expect(del.removedModel).toBe(true);
+    expect(fs.existsSync(path.join(cacheDir(), 'models--acme--mini-embed'))).toBe(false);
+    expect((await core.invoke('hub.status', { repo: REPO })).present).toBe(false);
+    await expect(core.invoke('hub.verify', { repo: REPO })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+
+  it('a download stopped by the app shutting down is interrupted and resumes in the next process', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => {
+      const d = core.jobStore.require(job.id).detail as { bytesDone?: number } | null;
+      return d?.bytesDone && d.bytesDone > 500_000 ? true : undefined;
+    });
+    await core.close();
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    core = openTestCore(home, { HF_ENDPOINT: hub.url });
+    expect(core.jobStore.require(job.id).state).toBe('interrupted');
+    hub.requests.length = 0;
+    core.jobs.resume(job.id);
+    const final = await core.jobs.waitForSettled(job.id);
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    // Resumed from the checkpoint: no new revision lookup, and the big file continued from its partial bytes.
+    expect(hub.requests.filter((r) => r.url.startsWith('/api/models/'))).toEqual([]);
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/') && r.status !== -1);
+    expect(cdn.map((r) => r.range ?? 'none')).not.toContain('none');
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('refuses to start when the disk has less free space than the download needs', async () => {
+    const { checkFreeSpace } = await import('../../src/main/core/hub/download-job');
+    await expect(checkFreeSpace(home, 1)).resolves.toBeUndefined();
+    await expect(checkFreeSpace(home, Number.MAX_SAFE_INTEGER)).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(home) });
+  });
+
+  it('refuses the network when HF_HUB_OFFLINE is set', async () => {
+    await core.close();
+    core = openTestCore(home, { HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: '1' });
+    await expect(core.invoke('hub.download', { repo: REPO })).rejects.toMatchObject({ code: 'HUB_OFFLINE' });
+    expect(hub.requests).toEqual([]);
+  });
+});
