@@ -87,7 +87,7 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
     });
 
   program
-    .command('models')
+    .command('downloads')
     .description('List models downloaded by Model Center')
     .option('--json', 'print JSON')
     .action(async (_opts, cmd: Command) => {

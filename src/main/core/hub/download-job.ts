@@ -116,10 +116,11 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       let lastReport = 0;
       const progress = (force = false): void => {
         const now = Date.now();
-        const doneBytes = bytesDone();
-        meter.add(doneBytes);
         if (!force && now - lastReport < 100) return;
         lastReport = now;
+        // Sampled at report time only: transfers call this for every chunk, thousands of times a second.
+        const doneBytes = bytesDone();
+        meter.add(doneBytes);
         const speed = meter.rate();
         report({
           progress: 10 + (total > 0 ? (doneBytes / total) * 80 : 80),
