@@ -10,6 +10,8 @@ export const EditableSettingsSchema = z.object({
   hubCacheDir: z.string().trim().min(1, 'must be a folder path'),
   theme: z.enum(THEMES),
   downloadConcurrency: z.number().int().min(1).max(16),
+  /** MLflow tracking server for automatic logging; '' means off (MLflow is optional, the registry never needs it). */
+  mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;
