@@ -11,6 +11,7 @@ interface Logged {
   method: string;
   path: string;
   body: Record<string, unknown> | null;
+  auth: string | null;
 }
 
 /**
@@ -27,7 +28,7 @@ async function fakeMlflow(): Promise<{ url: string; log: Logged[]; close: () => 
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-      log.push({ method: req.method ?? '', path: url.pathname, body });
+      log.push({ method: req.method ?? '', path: url.pathname, body, auth: req.headers.authorization ?? null });
       const send = (status: number, json: unknown): void => {
         res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
       };
@@ -233,6 +234,59 @@ describe('registry → MLflow automatic logging', () => {
       expect(await envCore.invoke('registry.mlflowStatus', {})).toMatchObject({ configured: true, uri: 'http://127.0.0.1:9', reachable: null });
     } finally {
       await envCore.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MLflow credentials', () => {
+  it('sends user:password from the URI as basic auth and never shows the password in status or errors', async () => {
+    const mlflow = await fakeMlflow();
+    const withCreds = mlflow.url.replace('http://', 'http://alice:s3cret@');
+    try {
+      await core.invoke('settings.update', { mlflowTrackingUri: withCreds });
+      await core.invoke('registry.upsertModel', { name: 'm', type: 'llm', provider: 'local' });
+      await core.invoke('registry.registerVersion', { model: 'm', version: '1.0.0' });
+      const ok = await core.invoke('registry.mlflowStatus', {});
+      expect(ok).toMatchObject({ uri: mlflow.url, reachable: true });
+      expect(mlflow.log[0]?.auth).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
+    } finally {
+      await mlflow.close();
+    }
+    await core.invoke('registry.registerVersion', { model: 'm', version: '1.1.0' });
+    const down = await core.invoke('registry.mlflowStatus', {});
+    expect(down.reachable).toBe(false);
+    expect(JSON.stringify(down)).not.toContain('s3cret');
+  });
+});
+
+describe('MLflow from the CLI', () => {
+  it('configure mlflowTrackingUri=…, register logs before the process exits, mlflow-status reports it', async () => {
+    const { runCli } = await import('../../src/main/cli/run-cli');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-mlflow-cli-'));
+    const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+      let out = '';
+      const code = await runCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`), isTTY: false }, { MODEL_CENTER_HOME: home });
+      return { code, out };
+    };
+    const mlflow = await fakeMlflow();
+    try {
+      expect((await cli('mlflow-status')).out).toMatch(/MLflow: off/);
+      const conf = await cli('configure', `mlflowTrackingUri=${mlflow.url}`);
+      expect(conf.code).toBe(0);
+      expect(conf.out).toMatch(/mlflowTrackingUri/);
+      expect((await cli('register', 'minilm', '1.0.0', '--type', 'embedding', '--repo', 'org/minilm')).code).toBe(0);
+      // Each CLI run is its own process-like core: close waited for the background logging.
+      expect(mlflow.log.map(short)).toContain('model-versions/create');
+      const st = await cli('mlflow-status', '--json');
+      // A later process sees the outcome the earlier one recorded (the state lives in SQLite, not in memory).
+      expect(JSON.parse(st.out)).toMatchObject({ configured: true, uri: mlflow.url, reachable: true, lastError: null });
+      await mlflow.close();
+      expect((await cli('register', 'minilm', '1.1.0')).code).toBe(0);
+      const down = await cli('mlflow-status');
+      expect(down.out).toMatch(/MLflow: unreachable at http:\/\/127\.0\.0\.1:\d+: MLflow at .* cannot be reached/);
+    } finally {
+      await mlflow.close().catch(() => undefined);
       fs.rmSync(home, { recursive: true, force: true });
     }
   });

@@ -79,6 +79,7 @@ export function createCore(options: CreateCoreOptions): Core {
     settings,
     jobStore,
     jobs,
+    beforeClose: [],
   };
   const handlers: Handlers = {
     ...createSystemHandlers(services),
@@ -119,6 +120,7 @@ export function createCore(options: CreateCoreOptions): Core {
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all(services.beforeClose.map((fn) => fn().catch(() => undefined)));
       stopWatch();
       stopRegistryWatch();
       clearInterval(orphanTimer);

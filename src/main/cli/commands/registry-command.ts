@@ -228,4 +228,21 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       const r = await ctx.getCore().invoke('registry.mlflowExport', { model, version, trackingUri: opts.trackingUri, experiment: opts.experiment });
       printResult(ctx.io, ctx.json(cmd), r, (x) => `Logged ${x.paramsLogged} params and ${x.metricsLogged} metric values as run ${x.runId}.\n${x.runUrl}`);
     });
+
+  program
+    .command('mlflow-status')
+    .description('Whether automatic MLflow logging is off, connected or unreachable (set with configure mlflowTrackingUri=URL)')
+    .option('--json', 'print JSON')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await ctx.getCore().invoke('registry.mlflowStatus', {});
+      printResult(ctx.io, ctx.json(cmd), s, (x) =>
+        !x.configured
+          ? 'MLflow: off (configure mlflowTrackingUri=http://localhost:5000, or set MLFLOW_TRACKING_URI)'
+          : x.reachable === false
+            ? `MLflow: unreachable at ${x.uri ?? ''}: ${x.lastError ?? ''}`
+            : x.reachable === null
+              ? `MLflow: configured at ${x.uri ?? ''} (nothing logged by this process yet)`
+              : `MLflow: connected to ${x.uri ?? ''}, last sync ${x.lastSyncAt ?? ''}${x.lastError ? `\nLast error: ${x.lastError}` : ''}`,
+      );
+    });
 }

@@ -37,18 +37,30 @@ export function redactUri(uri: string): string {
   return uri.replace(/^(https?:\/\/)[^@/]*@/, '$1');
 }
 
+function basicAuth(uri: string): string | null {
+  try {
+    const u = new URL(uri);
+    if (!u.username && !u.password) return null;
+    return `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  } catch {
+    return null;
+  }
+}
+
 /** The REST plumbing shared by the explicit export and the automatic sync: one error shape, no secrets in messages. */
 export function createMlflowClient(trackingUri: string, fetchImpl?: typeof fetch): MlflowClient {
-  const base = trackingUri.replace(/\/+$/, '');
+  // A URI may carry user:password@ (MLflow's basic auth). fetch refuses credentials in a URL, so they move to an
+  // Authorization header; messages, logs and status name the server without them.
+  const base = redactUri(trackingUri.replace(/\/+$/, ''));
+  const shown = base;
+  const auth = basicAuth(trackingUri);
   const doFetch = fetchImpl ?? fetch;
-  // A URI may carry user:password@; messages and logs name the server without them.
-  const shown = redactUri(base);
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<MlflowReply<T>> => {
     let res: Response;
     try {
       res = await doFetch(`${base}/api/2.0/mlflow/${path}`, {
         method,
-        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(auth ? { Authorization: auth } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });

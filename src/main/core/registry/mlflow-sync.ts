@@ -16,22 +16,20 @@ interface MlflowLink {
   registered_version: string | null;
 }
 
-interface SyncState {
-  uri: string;
-  reachable: boolean | null;
-  lastError: string | null;
-  lastSyncAt: string | null;
+interface StateRow {
+  reachable: number | null;
+  last_error: string | null;
+  last_sync_at: string | null;
 }
 
 /**
  * Automatic logging of registry writes to MLflow. Every task runs after the registry write has committed,
  * one at a time (so a version's run exists before its later metrics are appended), and never throws: MLflow
  * is optional, a registry write must not wait for it or fail because of it. The outcome of the last attempt
- * is kept in memory per process as the status the UI shows.
+ * is kept per URI in SQLite as the status the UI and CLI show.
  */
 export class MlflowSync {
   private chain: Promise<void> = Promise.resolve();
-  private state: SyncState = { uri: '', reachable: null, lastError: null, lastSyncAt: null };
   private closed = false;
 
   constructor(
@@ -43,9 +41,32 @@ export class MlflowSync {
 
   status(): MlflowStatusDTO {
     const uri = this.trackingUri();
-    // A state recorded for another URI says nothing about this one.
-    const s = this.state.uri === uri ? this.state : { reachable: null, lastError: null, lastSyncAt: null };
-    return { configured: uri !== '', uri: uri ? redactUri(uri) : null, reachable: uri ? s.reachable : null, lastError: uri ? s.lastError : null, lastSyncAt: uri ? s.lastSyncAt : null };
+    if (!uri) return { configured: false, uri: null, reachable: null, lastError: null, lastSyncAt: null };
+    // Keyed by URI: a state recorded for another server says nothing about this one.
+    const row = this.db.prepare('SELECT reachable, last_error, last_sync_at FROM registry_mlflow_state WHERE uri = ?').get(uri) as StateRow | undefined;
+    return {
+      configured: true,
+      uri: redactUri(uri),
+      reachable: row?.reachable === null || row?.reachable === undefined ? null : row.reachable === 1,
+      lastError: row?.last_error ?? null,
+      lastSyncAt: row?.last_sync_at ?? null,
+    };
+  }
+
+  private record(uri: string, reachable: boolean, lastError: string | null): void {
+    const now = new Date().toISOString();
+    try {
+      // last_sync_at is the last success: a failure keeps the previous one so "unreachable since" stays readable.
+      this.db
+        .prepare(
+          `INSERT INTO registry_mlflow_state (uri, reachable, last_error, last_sync_at, updated_at) VALUES (@uri, @reachable, @lastError, @sync, @now)
+           ON CONFLICT(uri) DO UPDATE SET reachable = excluded.reachable, last_error = excluded.last_error,
+             last_sync_at = COALESCE(excluded.last_sync_at, last_sync_at), updated_at = excluded.updated_at`,
+        )
+        .run({ uri, reachable: reachable ? 1 : 0, lastError, sync: lastError === null ? now : null, now });
+    } catch (err) {
+      this.log.warn(`mlflow: could not record the sync state: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves when every queued task has finished (tests, and close). */
@@ -53,9 +74,15 @@ export class MlflowSync {
     return this.chain;
   }
 
-  close(): Promise<void> {
+  /**
+   * Lets queued logging finish, for at most `waitMs` (a CLI `register` should still reach MLflow before the
+   * process exits, but a hung server must not hold the exit), then drops whatever is left.
+   */
+  async close(waitMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.chain, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
     this.closed = true;
-    return this.chain;
   }
 
   /** A version was registered or changed status: create (or tag) its run and MLflow model version. */
@@ -90,12 +117,12 @@ export class MlflowSync {
       if (this.closed) return;
       try {
         await task(createMlflowClient(uri), snap);
-        this.state = { uri, reachable: true, lastError: null, lastSyncAt: new Date().toISOString() };
+        this.record(uri, true, null);
       } catch (err) {
         const message = (err as Error).message;
         // "cannot be reached" is the client's wording for a network failure; any HTTP answer means it is up.
         const reachable = !/cannot be reached|not JSON/.test(message);
-        this.state = { uri, reachable, lastError: message, lastSyncAt: this.state.uri === uri ? this.state.lastSyncAt : null };
+        this.record(uri, reachable, message);
         this.log.warn(`mlflow: ${what} for ${snap.model.name}@${snap.version} failed: ${message}`);
       }
     });

@@ -29,6 +29,7 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
   };
   const experimentName = (): string => core.env.MLFLOW_EXPERIMENT_NAME?.trim() || 'model-center';
   const mlflow = new MlflowSync(db, core.log, () => core.settings.values().mlflowTrackingUri, experimentName);
+  core.beforeClose.push(() => mlflow.close());
   /** Read after commit, by name: what MLflow gets is exactly what the registry now holds. */
   const snapshot =
     (model: string, version: string) =>
