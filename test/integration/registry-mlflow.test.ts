@@ -284,6 +284,7 @@ describe('MLflow from the CLI', () => {
       await mlflow.close();
       expect((await cli('register', 'minilm', '1.1.0')).code).toBe(0);
       const down = await cli('mlflow-status');
+      expect((await cli('status')).out).toMatch(/MLflow\s+unreachable at/);
       expect(down.out).toMatch(/MLflow: unreachable at http:\/\/127\.0\.0\.1:\d+: MLflow at .* cannot be reached/);
     } finally {
       await mlflow.close().catch(() => undefined);

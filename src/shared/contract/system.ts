@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { JOB_STATES } from './jobs';
+import { MlflowStatusSchema } from './registry';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
@@ -43,6 +44,8 @@ export const StatusSchema = z.object({
     surface: z.enum(['electron', 'server', 'cli', 'test']),
   }),
   offline: z.boolean(),
+  /** Automatic MLflow logging: off, or the last outcome recorded for the configured server. */
+  mlflow: MlflowStatusSchema,
 });
 export type StatusDTO = z.infer<typeof StatusSchema>;
 

@@ -5,6 +5,7 @@ import {
   MODEL_TYPES,
   VERSION_STATUSES,
   type ImportReport,
+  type MlflowStatusDTO,
   type ModelDetailDTO,
   type ModelInput,
   type ModelSummaryDTO,
@@ -235,14 +236,14 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = await ctx.getCore().invoke('registry.mlflowStatus', {});
-      printResult(ctx.io, ctx.json(cmd), s, (x) =>
-        !x.configured
-          ? 'MLflow: off (configure mlflowTrackingUri=http://localhost:5000, or set MLFLOW_TRACKING_URI)'
-          : x.reachable === false
-            ? `MLflow: unreachable at ${x.uri ?? ''}: ${x.lastError ?? ''}`
-            : x.reachable === null
-              ? `MLflow: configured at ${x.uri ?? ''} (nothing logged by this process yet)`
-              : `MLflow: connected to ${x.uri ?? ''}, last sync ${x.lastSyncAt ?? ''}${x.lastError ? `\nLast error: ${x.lastError}` : ''}`,
-      );
+      printResult(ctx.io, ctx.json(cmd), s, (x) => `MLflow: ${describeMlflow(x)}${x.reachable && x.lastError ? `\nLast error: ${x.lastError}` : ''}`);
     });
+}
+
+/** One phrase for `mlflow-status` and `status`: off / connected / unreachable (reason). */
+export function describeMlflow(x: MlflowStatusDTO): string {
+  if (!x.configured) return 'off (configure mlflowTrackingUri=http://localhost:5000, or set MLFLOW_TRACKING_URI)';
+  if (x.reachable === false) return `unreachable at ${x.uri ?? ''}: ${x.lastError ?? 'no answer'}`;
+  if (x.reachable === null) return `configured at ${x.uri ?? ''} (nothing logged yet)`;
+  return `connected to ${x.uri ?? ''}, last sync ${x.lastSyncAt ?? ''}`;
 }

@@ -22,6 +22,20 @@ interface StateRow {
   last_sync_at: string | null;
 }
 
+/** The last recorded outcome for a URI ('' = off). Also read by system.status, which has no MlflowSync of its own. */
+export function readMlflowStatus(db: Db, uri: string): MlflowStatusDTO {
+  if (!uri) return { configured: false, uri: null, reachable: null, lastError: null, lastSyncAt: null };
+  // Keyed by URI: a state recorded for another server says nothing about this one.
+  const row = db.prepare('SELECT reachable, last_error, last_sync_at FROM registry_mlflow_state WHERE uri = ?').get(uri) as StateRow | undefined;
+  return {
+    configured: true,
+    uri: redactUri(uri),
+    reachable: row?.reachable === null || row?.reachable === undefined ? null : row.reachable === 1,
+    lastError: row?.last_error ?? null,
+    lastSyncAt: row?.last_sync_at ?? null,
+  };
+}
+
 /**
  * Automatic logging of registry writes to MLflow. Every task runs after the registry write has committed,
  * one at a time (so a version's run exists before its later metrics are appended), and never throws: MLflow
@@ -40,17 +54,7 @@ export class MlflowSync {
   ) {}
 
   status(): MlflowStatusDTO {
-    const uri = this.trackingUri();
-    if (!uri) return { configured: false, uri: null, reachable: null, lastError: null, lastSyncAt: null };
-    // Keyed by URI: a state recorded for another server says nothing about this one.
-    const row = this.db.prepare('SELECT reachable, last_error, last_sync_at FROM registry_mlflow_state WHERE uri = ?').get(uri) as StateRow | undefined;
-    return {
-      configured: true,
-      uri: redactUri(uri),
-      reachable: row?.reachable === null || row?.reachable === undefined ? null : row.reachable === 1,
-      lastError: row?.last_error ?? null,
-      lastSyncAt: row?.last_sync_at ?? null,
-    };
+    return readMlflowStatus(this.db, this.trackingUri());
   }
 
   private record(uri: string, reachable: boolean, lastError: string | null): void {
