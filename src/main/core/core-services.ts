@@ -25,4 +25,6 @@ export interface CoreServices {
   settings: SettingsStore;
   jobStore: JobStore;
   jobs: JobRunner;
+  /** Work a domain must finish (bounded) before the database closes, e.g. background MLflow logging in a CLI run. */
+  beforeClose: Array<() => Promise<void>>;
 }

@@ -83,6 +83,7 @@ export function createCore(options: CreateCoreOptions): Core {
     settings,
     jobStore,
     jobs,
+    beforeClose: [],
   };
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
@@ -126,6 +127,7 @@ export function createCore(options: CreateCoreOptions): Core {
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all(services.beforeClose.map((fn) => fn().catch(() => undefined)));
       stopWatch();
       stopRegistryWatch();
       clearInterval(orphanTimer);

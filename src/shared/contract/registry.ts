@@ -159,6 +159,18 @@ export const MlflowExportSchema = z.object({
 });
 export type MlflowExportDTO = z.infer<typeof MlflowExportSchema>;
 
+/** Automatic MLflow logging as this process last saw it: off (no URI), connected, or unreachable with the reason. */
+export const MlflowStatusSchema = z.object({
+  configured: z.boolean(),
+  /** Without any user:password part. */
+  uri: z.string().nullable(),
+  /** null until something has been sent to this URI. */
+  reachable: z.boolean().nullable(),
+  lastError: z.string().nullable(),
+  lastSyncAt: z.string().nullable(),
+});
+export type MlflowStatusDTO = z.infer<typeof MlflowStatusSchema>;
+
 export const registryContract = {
   'registry.listModels': query(
     'Registered models with their current version and its status',
@@ -250,4 +262,5 @@ export const registryContract = {
     }),
     MlflowExportSchema,
   ),
+  'registry.mlflowStatus': query('Whether automatic MLflow logging is off, connected or unreachable (and why)', z.object({}), MlflowStatusSchema),
 };

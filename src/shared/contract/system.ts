@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { JOB_STATES } from './jobs';
+import { MlflowStatusSchema } from './registry';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
@@ -10,6 +11,8 @@ export const EditableSettingsSchema = z.object({
   hubCacheDir: z.string().trim().min(1, 'must be a folder path'),
   theme: z.enum(THEMES),
   downloadConcurrency: z.number().int().min(1).max(16),
+  /** MLflow tracking server for automatic logging; '' means off (MLflow is optional, the registry never needs it). */
+  mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;
@@ -41,6 +44,8 @@ export const StatusSchema = z.object({
     surface: z.enum(['electron', 'server', 'cli', 'test']),
   }),
   offline: z.boolean(),
+  /** Automatic MLflow logging: off, or the last outcome recorded for the configured server. */
+  mlflow: MlflowStatusSchema,
 });
 export type StatusDTO = z.infer<typeof StatusSchema>;
 

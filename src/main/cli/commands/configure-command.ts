@@ -18,7 +18,9 @@ function parseAssignment(text: string, previous: Record<string, unknown> = {}): 
 }
 
 function human(view: SettingsView): string {
-  const rows = Object.entries(view.values).map(([k, v]) => [k, String(v), view.sources[k] ?? '']);
+  // A tracking URI may carry user:password@ (basic auth): the table is for eyes and terminals' scrollback.
+  const shown = (k: string, v: unknown): string => (k === 'mlflowTrackingUri' ? String(v).replace(/^(https?:\/\/)[^@/]*@/, '$1***@') : String(v));
+  const rows = Object.entries(view.values).map(([k, v]) => [k, shown(k, v), view.sources[k] ?? '']);
   rows.push(['hfToken', view.hfToken.present ? '(set)' : '(not set)', view.hfToken.source ?? '']);
   return `${table(['KEY', 'VALUE', 'FROM'], rows)}\n\nData dir: ${view.dataDir}`;
 }

@@ -5,6 +5,7 @@ import {
   MODEL_TYPES,
   VERSION_STATUSES,
   type ImportReport,
+  type MlflowStatusDTO,
   type ModelDetailDTO,
   type ModelInput,
   type ModelSummaryDTO,
@@ -228,4 +229,21 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       const r = await ctx.getCore().invoke('registry.mlflowExport', { model, version, trackingUri: opts.trackingUri, experiment: opts.experiment });
       printResult(ctx.io, ctx.json(cmd), r, (x) => `Logged ${x.paramsLogged} params and ${x.metricsLogged} metric values as run ${x.runId}.\n${x.runUrl}`);
     });
+
+  program
+    .command('mlflow-status')
+    .description('Whether automatic MLflow logging is off, connected or unreachable (set with configure mlflowTrackingUri=URL)')
+    .option('--json', 'print JSON')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await ctx.getCore().invoke('registry.mlflowStatus', {});
+      printResult(ctx.io, ctx.json(cmd), s, (x) => `MLflow: ${describeMlflow(x)}${x.reachable && x.lastError ? `\nLast error: ${x.lastError}` : ''}`);
+    });
+}
+
+/** One phrase for `mlflow-status` and `status`: off / connected / unreachable (reason). */
+export function describeMlflow(x: MlflowStatusDTO): string {
+  if (!x.configured) return 'off (configure mlflowTrackingUri=http://localhost:5000, or set MLFLOW_TRACKING_URI)';
+  if (x.reachable === false) return `unreachable at ${x.uri ?? ''}: ${x.lastError ?? 'no answer'}`;
+  if (x.reachable === null) return `configured at ${x.uri ?? ''} (nothing logged yet)`;
+  return `connected to ${x.uri ?? ''}, last sync ${x.lastSyncAt ?? ''}`;
 }

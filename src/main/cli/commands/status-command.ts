@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { StatusDTO } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { printResult, table } from '../cli-output';
+import { describeMlflow } from './registry-command';
 
 function human(s: StatusDTO): string {
   const jobs = Object.entries(s.jobs)
@@ -17,6 +18,7 @@ function human(s: StatusDTO): string {
     ['Hub', `${s.settings.values.hubEndpoint}${s.offline ? ' (offline: HF_HUB_OFFLINE)' : ''}`],
     ['Hub cache', s.settings.values.hubCacheDir],
     ['HF token', s.settings.hfToken.present ? `set (${s.settings.hfToken.source})` : 'not set'],
+    ['MLflow', describeMlflow(s.mlflow)],
     ['Runtime', `node ${s.runtime.node} on ${s.runtime.platform}-${s.runtime.arch}`],
   ];
   return table(['', ''], rows).split('\n').slice(1).join('\n');

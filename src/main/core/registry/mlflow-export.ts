@@ -21,20 +21,51 @@ interface MlflowErrorBody {
   message?: string;
 }
 
-export async function exportToMlflow(input: MlflowExportInput): Promise<MlflowExportDTO> {
-  const base = input.trackingUri.replace(/\/+$/, '');
-  const doFetch = input.fetchImpl ?? fetch;
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: T & MlflowErrorBody }> => {
+export interface MlflowReply<T> {
+  status: number;
+  json: T & MlflowErrorBody;
+}
+
+export interface MlflowClient {
+  base: string;
+  call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<MlflowReply<T>>;
+  ok<T>(r: MlflowReply<T>, what: string): T;
+}
+
+/** The URI without credentials, for messages, logs and status. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^(https?:\/\/)[^@/]*@/, '$1');
+}
+
+function basicAuth(uri: string): string | null {
+  try {
+    const u = new URL(uri);
+    if (!u.username && !u.password) return null;
+    return `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The REST plumbing shared by the explicit export and the automatic sync: one error shape, no secrets in messages. */
+export function createMlflowClient(trackingUri: string, fetchImpl?: typeof fetch): MlflowClient {
+  // A URI may carry user:password@ (MLflow's basic auth). fetch refuses credentials in a URL, so they move to an
+  // Authorization header; messages, logs and status name the server without them.
+  const base = redactUri(trackingUri.replace(/\/+$/, ''));
+  const shown = base;
+  const auth = basicAuth(trackingUri);
+  const doFetch = fetchImpl ?? fetch;
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<MlflowReply<T>> => {
     let res: Response;
     try {
       res = await doFetch(`${base}/api/2.0/mlflow/${path}`, {
         method,
-        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(auth ? { Authorization: auth } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (cause) {
-      throw new AppError('MLFLOW_UNAVAILABLE', `MLflow at ${base} cannot be reached: ${(cause as Error).message}.`, {
+      throw new AppError('MLFLOW_UNAVAILABLE', `MLflow at ${shown} cannot be reached: ${(cause as Error).message}.`, {
         hint: 'Start it (mlflow ui --port 5000) or set MLFLOW_TRACKING_URI to the right address. The registry itself is unaffected.',
         cause,
       });
@@ -44,25 +75,36 @@ export async function exportToMlflow(input: MlflowExportInput): Promise<MlflowEx
     try {
       json = (text ? JSON.parse(text) : {}) as T & MlflowErrorBody;
     } catch {
-      throw new AppError('MLFLOW_UNAVAILABLE', `MLflow at ${base} answered ${res.status} with something that is not JSON.`, {
+      throw new AppError('MLFLOW_UNAVAILABLE', `MLflow at ${shown} answered ${res.status} with something that is not JSON.`, {
         hint: 'Check that MLFLOW_TRACKING_URI points at an MLflow tracking server, not another web service.',
       });
     }
     return { status: res.status, json };
   };
-  const ok = <T>(r: { status: number; json: T & MlflowErrorBody }, what: string): T => {
+  const ok = <T>(r: MlflowReply<T>, what: string): T => {
     if (r.status >= 200 && r.status < 300) return r.json;
     throw new AppError('MLFLOW_UNAVAILABLE', `MLflow refused to ${what}: ${r.status} ${r.json.error_code ?? ''} ${r.json.message ?? ''}`.trim(), {
       hint: 'See the MLflow server log for details.',
     });
   };
 
-  const found = await call<{ experiment?: { experiment_id: string } }>('GET', `experiments/get-by-name?experiment_name=${encodeURIComponent(input.experiment)}`);
-  let experimentId = found.status === 200 ? found.json.experiment?.experiment_id : undefined;
-  if (!experimentId) {
-    if (found.status !== 404 && found.json.error_code !== 'RESOURCE_DOES_NOT_EXIST') ok(found, `look up experiment "${input.experiment}"`);
-    experimentId = ok(await call<{ experiment_id: string }>('POST', 'experiments/create', { name: input.experiment }), `create experiment "${input.experiment}"`).experiment_id;
-  }
+  return { base, call, ok };
+}
+
+/** Experiment id by name, created when missing (404 / RESOURCE_DOES_NOT_EXIST is MLflow's "no such experiment"). */
+export async function getOrCreateExperiment(client: MlflowClient, name: string): Promise<string> {
+  const { call, ok } = client;
+  const found = await call<{ experiment?: { experiment_id: string } }>('GET', `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`);
+  const existing = found.status === 200 ? found.json.experiment?.experiment_id : undefined;
+  if (existing) return existing;
+  if (found.status !== 404 && found.json.error_code !== 'RESOURCE_DOES_NOT_EXIST') ok(found, `look up experiment "${name}"`);
+  return ok(await call<{ experiment_id: string }>('POST', 'experiments/create', { name }), `create experiment "${name}"`).experiment_id;
+}
+
+export async function exportToMlflow(input: MlflowExportInput): Promise<MlflowExportDTO> {
+  const client = createMlflowClient(input.trackingUri, input.fetchImpl);
+  const { base, call, ok } = client;
+  const experimentId = await getOrCreateExperiment(client, input.experiment);
 
   const m = input.model;
   const versionDto = m.versions.find((v) => v.version === input.version);

@@ -8,6 +8,7 @@ import { importRegistryJson } from './json-import';
 import { transitionTable } from './lifecycle';
 import { addStrategy, findPath, listStrategies } from './migration-path';
 import { exportToMlflow } from './mlflow-export';
+import { MlflowSync, type VersionSnapshot } from './mlflow-sync';
 import { listModelRows, requireModel, toModelDTO, upsertModel, type ModelRow } from './model-store';
 import { appendMetrics, listVersionRows, metricsHistory, registerVersion, requireVersion, rollback, setCurrent, setStatus, toVersionDTO } from './version-store';
 
@@ -26,6 +27,17 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
     core.bus.emit('registry.changed', { model, action });
     return value;
   };
+  const experimentName = (): string => core.env.MLFLOW_EXPERIMENT_NAME?.trim() || 'model-center';
+  const mlflow = new MlflowSync(db, core.log, () => core.settings.values().mlflowTrackingUri, experimentName);
+  core.beforeClose.push(() => mlflow.close());
+  /** Read after commit, by name: what MLflow gets is exactly what the registry now holds. */
+  const snapshot =
+    (model: string, version: string) =>
+    (): VersionSnapshot => {
+      const row = requireModel(db, model);
+      const v = requireVersion(db, row, version);
+      return { versionId: v.id, model: detail(row), version: v.version, history: metricsHistory(db, v.id) };
+    };
   const write = <T>(ref: string, action: string, fn: (model: ModelRow) => T): T => {
     let name = ref;
     const value = db.transaction(() => {
@@ -51,13 +63,21 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
         db.prepare('DELETE FROM registry_models WHERE id = ?').run(row.id);
         return { deleted: row.name };
       }),
-    'registry.registerVersion': ({ model, ...input }) =>
-      write(model, 'registerVersion', (row) => {
+    'registry.registerVersion': ({ model, ...input }) => {
+      const result = write(model, 'registerVersion', (row) => {
         const { row: version, messages } = registerVersion(db, row, input);
         return { version: toVersionDTO(db, row, version), messages };
-      }),
+      });
+      // After the commit and without awaiting: MLflow being slow or down must not touch the registry write.
+      mlflow.versionChanged(snapshot(result.version.model, result.version.version));
+      return result;
+    },
     'registry.versions': ({ model }) => detail(requireModel(db, model)).versions,
-    'registry.setStatus': ({ model, version, status }) => write(model, 'setStatus', (row) => toVersionDTO(db, row, setStatus(db, row, version, status))),
+    'registry.setStatus': ({ model, version, status }) => {
+      const result = write(model, 'setStatus', (row) => toVersionDTO(db, row, setStatus(db, row, version, status)));
+      mlflow.versionChanged(snapshot(result.model, result.version));
+      return result;
+    },
     'registry.setCurrent': ({ model, version, expectedCurrent }) =>
       write(model, 'setCurrent', (row) => {
         setCurrent(db, row, version, expectedCurrent);
@@ -68,7 +88,16 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
         const result = rollback(db, row, expectedCurrent);
         return { model: detail(requireModel(db, row.name)), ...result };
       }),
-    'registry.recordMetrics': ({ model, version, metrics, source }) => write(model, 'recordMetrics', (row) => appendMetrics(db, requireVersion(db, row, version).id, metrics, source)),
+    'registry.recordMetrics': ({ model, version, metrics, source }) => {
+      let names = { model, version };
+      const result = write(model, 'recordMetrics', (row) => {
+        const v = requireVersion(db, row, version);
+        names = { model: row.name, version: v.version };
+        return appendMetrics(db, v.id, metrics, source);
+      });
+      mlflow.metricsRecorded(snapshot(names.model, names.version));
+      return result;
+    },
     'registry.metricsHistory': ({ model, version }) => {
       const row = requireModel(db, model);
       return metricsHistory(db, requireVersion(db, row, version).id);
@@ -87,7 +116,7 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
       return report.dryRun ? report : changed(report.model, 'migrateMetadata', report);
     },
     'registry.mlflowExport': async ({ model, version, trackingUri, experiment }) => {
-      const uri = trackingUri ?? core.env.MLFLOW_TRACKING_URI;
+      const uri = trackingUri ?? (core.settings.values().mlflowTrackingUri || undefined);
       if (!uri || !/^https?:\/\//.test(uri)) {
         throw new AppError('MLFLOW_UNAVAILABLE', uri ? `MLFLOW_TRACKING_URI "${uri}" is not an http(s) URL.` : 'No MLflow tracking server is configured.', {
           hint: 'Set MLFLOW_TRACKING_URI (e.g. http://localhost:5000) or pass trackingUri. MLflow is optional: the registry works without it.',
@@ -98,11 +127,16 @@ export function createRegistryHandlers(core: CoreServices): DomainHandlers<typeo
       const v = requireVersion(db, row, version);
       return exportToMlflow({
         trackingUri: uri,
-        experiment: experiment ?? core.env.MLFLOW_EXPERIMENT_NAME ?? 'model-center',
+        experiment: experiment ?? experimentName(),
         model: detail(row),
         version: v.version,
         history: metricsHistory(db, v.id),
       });
+    },
+    'registry.mlflowStatus': async () => {
+      // Let queued logging finish first (bounded), so a status asked right after a write reflects it.
+      await Promise.race([mlflow.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      return mlflow.status();
     },
   };
 }

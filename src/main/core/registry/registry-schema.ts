@@ -81,5 +81,21 @@ export const registrySchema: DomainSchema = {
       UNIQUE (collection, chunk_id)
     );
     CREATE INDEX document_metadata_model ON document_metadata(embedding_model, embedding_model_version);`,
+    // 2: the MLflow run (and registered model version) each of our versions was logged to, so metrics recorded
+    // later are appended to the same run instead of starting a new one; and the outcome of the last attempt, in
+    // SQLite rather than memory so `model-center mlflow-status` sees what the app (another process) last saw.
+    `CREATE TABLE registry_mlflow_runs (
+      version_id INTEGER PRIMARY KEY REFERENCES registry_versions(id) ON DELETE CASCADE,
+      run_id TEXT NOT NULL,
+      registered_version TEXT,
+      synced_at TEXT NOT NULL
+    );
+    CREATE TABLE registry_mlflow_state (
+      uri TEXT PRIMARY KEY,
+      reachable INTEGER,
+      last_error TEXT,
+      last_sync_at TEXT,
+      updated_at TEXT NOT NULL
+    );`,
   ],
 };

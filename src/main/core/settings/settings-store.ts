@@ -18,6 +18,7 @@ function defaults(env: Env): EditableSettings {
     hubCacheDir: defaultHubCache(env),
     theme: 'system',
     downloadConcurrency: 2,
+    mlflowTrackingUri: '',
   };
 }
 
@@ -28,6 +29,10 @@ function fromEnv(env: Env): Partial<EditableSettings> {
   if (endpoint) out.hubEndpoint = endpoint.replace(/\/+$/, '');
   const cache = resolveEnvHubCache(env);
   if (cache) out.hubCacheDir = cache;
+  // MLflow's own clients read MLFLOW_TRACKING_URI; honouring it keeps one place to point every tool at a server.
+  const mlflow = env.MLFLOW_TRACKING_URI?.trim();
+  // Only an http(s) URL is taken: anything else would fail validation on the way out and break settings.get.
+  if (mlflow && /^https?:\/\//.test(mlflow)) out.mlflowTrackingUri = mlflow.replace(/\/+$/, '');
   return out;
 }
 

@@ -2,6 +2,7 @@ import type { systemContract } from '../../../shared/contract';
 import { APP_NAME, APP_VERSION } from '../app-info';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
+import { readMlflowStatus } from '../registry/mlflow-sync';
 
 export function createSystemHandlers(core: CoreServices): DomainHandlers<typeof systemContract> {
   const changed = <T>(view: T): T => {
@@ -25,6 +26,7 @@ export function createSystemHandlers(core: CoreServices): DomainHandlers<typeof 
         surface: core.surface,
       },
       offline: core.offline,
+      mlflow: readMlflowStatus(core.db, core.settings.values().mlflowTrackingUri),
     }),
     'settings.get': () => core.settings.view(),
     'settings.update': (patch) => {

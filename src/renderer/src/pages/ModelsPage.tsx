@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { VERSION_STATUSES, type ImportReport, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
+import { VERSION_STATUSES, type ImportReport, type MlflowStatusDTO, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
 import { useRegistryStore } from '../stores/registry-store';
 
 function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.Element {
@@ -191,14 +191,30 @@ function ImportPanel(): React.JSX.Element {
   );
 }
 
+/** One line on automatic MLflow logging: off, connected, or unreachable with the reason (MLflow is optional). */
+function MlflowLine({ status }: { status: MlflowStatusDTO | null }): React.JSX.Element | null {
+  if (!status) return null;
+  let text: string;
+  if (!status.configured) text = 'off (set an MLflow tracking server in Settings to log versions and metrics)';
+  else if (status.reachable === false) text = `unreachable at ${status.uri ?? ''} (${status.lastError ?? 'no answer'})`;
+  else if (status.reachable === null) text = `configured at ${status.uri ?? ''}, nothing logged yet`;
+  else text = `connected to ${status.uri ?? ''}${status.lastError ? ` (last error: ${status.lastError})` : ''}`;
+  return (
+    <p className="muted" data-testid="mlflow-status">
+      MLflow: {text}
+    </p>
+  );
+}
+
 export function ModelsPage(): React.JSX.Element {
-  const { models, selected, loaded, error, notice, load, select } = useRegistryStore();
+  const { models, selected, loaded, error, notice, mlflow, load, select } = useRegistryStore();
   useEffect(() => {
     void load();
   }, [load]);
   return (
     <section className="page" aria-labelledby="models-title">
       <h1 id="models-title">Models</h1>
+      <MlflowLine status={mlflow} />
       {error && (
         <div className="error-banner" role="alert">
           {error}

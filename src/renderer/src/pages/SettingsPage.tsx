@@ -49,6 +49,17 @@ export function SettingsPage(): React.JSX.Element {
           <SourceNote source={view.sources.hubEndpoint} />
         </label>
         <label>
+          MLflow tracking server (empty = off)
+          <input
+            name="mlflowTrackingUri"
+            placeholder="http://localhost:5000"
+            value={draft.mlflowTrackingUri}
+            disabled={view.sources.mlflowTrackingUri === 'env'}
+            onChange={(e) => setDraft({ ...draft, mlflowTrackingUri: e.target.value.trim() })}
+          />
+          <SourceNote source={view.sources.mlflowTrackingUri} />
+        </label>
+        <label>
           Parallel file downloads
           <input name="downloadConcurrency" type="number" min={1} max={16} value={draft.downloadConcurrency} onChange={(e) => setDraft({ ...draft, downloadConcurrency: Number(e.target.value) })} />
         </label>

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ImportReport, ModelDetailDTO, ModelSummaryDTO, VersionStatus } from '../../../shared/contract';
+import type { ImportReport, MlflowStatusDTO, ModelDetailDTO, ModelSummaryDTO, VersionStatus } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
 
@@ -8,6 +8,8 @@ interface RegistryState {
   selected: ModelDetailDTO | null;
   transitions: Partial<Record<VersionStatus, VersionStatus[]>>;
   loaded: boolean;
+  /** Automatic MLflow logging as the core last saw it; null when it could not be asked. */
+  mlflow: MlflowStatusDTO | null;
   busy: boolean;
   error: string | null;
   /** The last action's notes (normalised version, statuses changed by a rollback…), shown once. */
@@ -25,10 +27,17 @@ interface RegistryState {
 /** Registry view: the model list, one selected model's versions, and actions that reload both afterwards. */
 export const useRegistryStore = create<RegistryState>((set, get) => {
   const refresh = async (): Promise<void> => {
-    const [models, transitions] = await Promise.all([api().call('registry.listModels', {}), api().call('registry.transitions', {})]);
+    const [models, transitions, mlflow] = await Promise.all([
+      api().call('registry.listModels', {}),
+      api().call('registry.transitions', {}),
+      // MLflow is optional: its status failing to load must never hide the registry.
+      api()
+        .call('registry.mlflowStatus', {})
+        .catch(() => null),
+    ]);
     const name = get().selected?.name;
     const selected = name && models.some((m) => m.name === name) ? await api().call('registry.getModel', { model: name }) : null;
-    set({ models, transitions, selected, loaded: true });
+    set({ models, transitions, selected, mlflow, loaded: true });
   };
   /** Runs an action, then reloads: the core is the truth (another window or the CLI may have acted too). */
   const act = async (work: () => Promise<string | null>): Promise<boolean> => {
@@ -49,6 +58,7 @@ export const useRegistryStore = create<RegistryState>((set, get) => {
     selected: null,
     transitions: {},
     loaded: false,
+    mlflow: null,
     busy: false,
     error: null,
     notice: null,
