@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   NO_MIGRATION_PATH: { http: 409, retryable: false },
   /** The MLflow tracking server could not be reached or answered with an error. */
   MLFLOW_UNAVAILABLE: { http: 502, retryable: true },
+  /** The Ollama server could not be reached (not started, wrong OLLAMA_HOST). */
+  OLLAMA_UNAVAILABLE: { http: 503, retryable: true },
+  /** The Ollama server answered with an error (unknown model, failed pull…). */
+  OLLAMA_ERROR: { http: 502, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

@@ -14,6 +14,8 @@ import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
+import { createDetectHandlers } from './ollama/ollama-handlers';
+import { ollamaPullJob } from './ollama/ollama-pull-job';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { registrySchema } from './registry/registry-schema';
 import { watchExternalRegistry } from './registry/registry-watcher';
@@ -64,6 +66,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const jobStore = new JobStore(db);
   const jobs = new JobRunner(jobStore, bus, log.child('jobs'), { maxConcurrent: options.maxConcurrentJobs });
   jobs.register(selftestJob);
+  jobs.register(ollamaPullJob(env));
 
   const services: CoreServices = {
     surface: options.surface,
@@ -84,6 +87,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createSystemHandlers(services),
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
+    ...createDetectHandlers(services),
   };
 
   jobs.recoverOrphans();

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { detectContract } from './detect';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
+export * from './detect';
 export * from './events';
 export * from './jobs';
 export * from './registry';
@@ -15,6 +17,7 @@ export const contract = {
   ...systemContract,
   ...jobsContract,
   ...registryContract,
+  ...detectContract,
 };
 
 export type Contract = typeof contract;
