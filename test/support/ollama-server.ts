@@ -131,8 +131,9 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
         }
         await line({ status: 'verifying sha256 digest' });
         await line({ status: 'writing manifest' });
-        await line({ status: 'success' });
+        // Stored before "success", as the real server writes the manifest first: the client stops reading at success.
         if (!models.some((m) => m.name === name)) models.push({ name: String(name), size: layers.reduce((s, l) => s + l.total, 0), digest: 'c'.repeat(64) });
+        await line({ status: 'success' });
         return res.end();
       }
       json(res, 404, { error: 'not found' });

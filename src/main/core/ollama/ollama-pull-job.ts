@@ -42,6 +42,8 @@ export function ollamaPullJob(env: Env): JobKind<Params, never, { name: string }
       signal.addEventListener('abort', onAbort, { once: true });
       const layers = new Map<string, { total: number; completed: number }>();
       let sawSuccess = false;
+      // Layer totals arrive one layer at a time, so the byte ratio can drop when a new layer starts; the bar must not.
+      let shown = 0;
       try {
         for await (const part of stream) {
           if (signal.aborted) break;
@@ -51,7 +53,9 @@ export function ollamaPullJob(env: Env): JobKind<Params, never, { name: string }
           const p = pullProgress(layers);
           const phase = part.status.startsWith('pulling ') && part.digest ? 'downloading' : part.status;
           // Keep 0–95 % for bytes; verification and writing the manifest take the rest.
-          const progress = part.status === 'success' ? 100 : part.status.startsWith('verifying') || part.status.startsWith('writing') ? 97 : p.percent * 0.95;
+          const raw = part.status === 'success' ? 100 : part.status.startsWith('verifying') || part.status.startsWith('writing') ? 97 : p.percent * 0.95;
+          const progress = Math.max(shown, raw);
+          shown = progress;
           report({ progress, phase, message: part.status, detail: { bytesDone: p.done, bytesTotal: p.total, layers: layers.size } });
           if (part.status === 'success') sawSuccess = true;
         }
