@@ -1,3 +1,4 @@
+import { DetectedPage } from './DetectedPage';
 import { ModelsPage } from './ModelsPage';
 import { SettingsPage } from './SettingsPage';
 import { StatusPage } from './StatusPage';
@@ -12,5 +13,6 @@ export interface PageEntry {
 export const PAGES: PageEntry[] = [
   { id: 'status', label: 'Status', component: StatusPage },
   { id: 'models', label: 'Models', component: ModelsPage },
+  { id: 'detected', label: 'Detected', component: DetectedPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];
