@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   OLLAMA_UNAVAILABLE: { http: 503, retryable: true },
   /** The Ollama server answered with an error (unknown model, failed pull…). */
   OLLAMA_ERROR: { http: 502, retryable: false },
+  /** An archive was refused before or while extracting: paths escaping the folder, links, or a zip bomb. */
+  ARCHIVE_REFUSED: { http: 422, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 
