@@ -69,3 +69,13 @@ describe('detect and ollama CLI', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe('vosk CLI', () => {
+  it('recommended lists official models; install with a bad URL is a usage error', async () => {
+    const rec = await runCliProcess(['vosk', 'recommended', '--json'], env());
+    expect(rec.code).toBe(0);
+    expect((JSON.parse(rec.stdout) as Array<{ language: string }>).map((m) => m.language)).toContain('ru');
+    const bad = await runCliProcess(['vosk', 'install', 'not a url'], env());
+    expect(bad.code).toBe(2);
+  });
+});

@@ -16,6 +16,7 @@ import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
+import { voskInstallJob } from './vosk/vosk-install-job';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { registrySchema } from './registry/registry-schema';
 import { watchExternalRegistry } from './registry/registry-watcher';
@@ -67,6 +68,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const jobs = new JobRunner(jobStore, bus, log.child('jobs'), { maxConcurrent: options.maxConcurrentJobs });
   jobs.register(selftestJob);
   jobs.register(ollamaPullJob(env));
+  jobs.register(voskInstallJob(dataDir));
 
   const services: CoreServices = {
     surface: options.surface,

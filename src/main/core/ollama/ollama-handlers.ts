@@ -2,6 +2,7 @@ import type { detectContract } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
 import { detectModels } from '../detect/detect-models';
 import type { DomainHandlers } from '../handlers';
+import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
 import { ollamaConn, ollamaError } from './ollama-client';
 
 function str(v: unknown): string | null {
@@ -21,6 +22,11 @@ export function createDetectHandlers(core: CoreServices): DomainHandlers<typeof 
       core.log.info(`ollama pull ${name}`);
       return core.jobs.start('ollama.pull', { name });
     },
+    'vosk.install': ({ url }) => {
+      core.log.info(`vosk install ${url}`);
+      return core.jobs.start('vosk.install', { url });
+    },
+    'vosk.recommended': () => RECOMMENDED_VOSK,
     'ollama.delete': async ({ name }) => {
       const { host, client } = ollamaConn(core.env);
       try {
