@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
 import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
+import { startServe } from '../support/serve-process';
 import { makeTempDir, removeDir } from '../support/temp-home';
 
 let home: string;
@@ -77,5 +78,25 @@ describe('vosk CLI', () => {
     expect((JSON.parse(rec.stdout) as Array<{ language: string }>).map((m) => m.language)).toContain('ru');
     const bad = await runCliProcess(['vosk', 'install', 'not a url'], env());
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('detect over HTTP', () => {
+  it('serves detect and maps a down Ollama to 503 OLLAMA_UNAVAILABLE', async () => {
+    makeOllamaStore(path.join(home, 'ollama'), [{ name: 'llama3', tag: '8b', layers: [100] }]);
+    const serve = await startServe(home, env());
+    try {
+      const headers = { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' };
+      const r = await fetch(new URL('/api/rpc/detect', serve.url), { method: 'POST', headers, body: '{}' });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { result: { groups: Array<{ source: string; models: Array<{ name: string }> }> } };
+      expect(body.result.groups[0]?.models[0]?.name).toBe('llama3:8b');
+      const show = await fetch(new URL('/api/rpc/ollama.show', serve.url), { method: 'POST', headers, body: JSON.stringify({ name: 'llama3' }) });
+      expect(show.status).toBe(503);
+      const err = (await show.json()) as { error: { code: string; message: string } };
+      expect(err.error.code).toBe('OLLAMA_UNAVAILABLE');
+    } finally {
+      await serve.stop();
+    }
   });
 });
