@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../support/browser';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
+import { startFakeOllama } from '../support/ollama-server';
 import { startServe, type ServeProcess } from '../support/serve-process';
 import { makeTempDir, removeDir } from '../support/temp-home';
 
@@ -48,5 +49,30 @@ describe.skipIf(missing)('the Detected page in a browser', () => {
     await page.getByTestId('detect-chart').locator('.recharts-bar-rectangle').first().waitFor();
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe.skipIf(missing)('pulling an Ollama model from the Detected page', () => {
+  it('starts a pull job, follows it to done and lists the model after a rescan', async () => {
+    const home = makeTempDir('mc-e2e-pull-');
+    const fake = await startFakeOllama({ chunks: 10, lineDelayMs: 30 });
+    const serve = await startServe(home, { HOME: path.join(home, 'h'), OLLAMA_MODELS: path.join(home, 'ollama'), HF_HUB_CACHE: path.join(home, 'hub'), OLLAMA_HOST: fake.host });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${serve.url}#token=${serve.token}`);
+      await page.getByRole('button', { name: 'Detected' }).click();
+      await page.getByTestId('ollama-server').filter({ hasText: 'running at' }).waitFor();
+      await page.getByTestId('ollama-pull-name').fill('tinyllama:1b');
+      await page.getByTestId('ollama-pull').click();
+      await page.locator('li.job[data-state="done"]').first().waitFor({ timeout: 20_000 });
+      await page.getByTestId('detect-group-ollama').filter({ hasText: 'tinyllama:1b' }).waitFor({ timeout: 10_000 });
+      await page.close();
+    } finally {
+      await browser.close();
+      await serve.stop();
+      await fake.close();
+      removeDir(home);
+    }
   });
 });

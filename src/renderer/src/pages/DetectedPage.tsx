@@ -1,7 +1,42 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DetectGroupDTO } from '../../../shared/contract';
+import { describeError, toErrorDTO } from '../../../shared/errors';
+import { api } from '../api-client';
+import { JobList } from '../components/JobList';
+import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
+
+/** Pull an Ollama model as a job; the job list below follows it live and a finished pull rescans. */
+function OllamaPull({ serverUp }: { serverUp: boolean }): React.JSX.Element {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const byId = useJobsStore((s) => s.byId);
+  const refresh = useDetectStore((s) => s.refresh);
+  const pulls = sortedJobs(byId).filter((j) => j.kind === 'ollama.pull');
+  const lastDone = pulls.find((j) => j.state === 'done')?.id;
+  useEffect(() => {
+    if (lastDone !== undefined) void refresh();
+  }, [lastDone, refresh]);
+  const pull = (): void => {
+    setError(null);
+    api()
+      .call('ollama.pull', { name })
+      .catch((err: unknown) => setError(describeError(toErrorDTO(err))));
+  };
+  return (
+    <div>
+      <div className="row">
+        <input value={name} onChange={(e) => setName(e.target.value)} placeholder="llama3:8b" aria-label="Ollama model name" data-testid="ollama-pull-name" />
+        <button onClick={pull} disabled={!serverUp || name.trim() === ''} data-testid="ollama-pull">
+          Pull with Ollama
+        </button>
+      </div>
+      {error && <div className="error-banner">{error}</div>}
+      {pulls.length > 0 && <JobList jobs={pulls.slice(0, 5)} empty="" />}
+    </div>
+  );
+}
 
 const TITLES: Record<DetectGroupDTO['source'], string> = {
   ollama: 'Ollama',
@@ -91,6 +126,7 @@ export function DetectedPage(): React.JSX.Element {
           <p data-testid="ollama-server">
             {result.ollama.running ? `Ollama ${result.ollama.version ?? ''} running at ${result.ollama.host}` : (result.ollama.error ?? `Ollama not running at ${result.ollama.host}`)}
           </p>
+          <OllamaPull serverUp={result.ollama.running} />
           <div style={{ width: '100%', height: 220 }} data-testid="detect-chart">
             <ResponsiveContainer>
               <BarChart data={chart} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
