@@ -34,6 +34,12 @@ export const ERROR_CODES = {
   INTEGRITY: { http: 422, retryable: false },
   DISK_FULL: { http: 507, retryable: false },
   MODEL_IN_USE: { http: 409, retryable: false },
+  /** The Ollama server could not be reached (not started, wrong OLLAMA_HOST). */
+  OLLAMA_UNAVAILABLE: { http: 503, retryable: true },
+  /** The Ollama server answered with an error (unknown model, failed pull…). */
+  OLLAMA_ERROR: { http: 502, retryable: false },
+  /** An archive was refused before or while extracting: paths escaping the folder, links, or a zip bomb. */
+  ARCHIVE_REFUSED: { http: 422, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

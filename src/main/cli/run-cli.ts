@@ -5,6 +5,7 @@ import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
+import { registerDetectCommands } from './commands/detect-command';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigureCommand(program, ctx);
   registerRegistryCommands(program, ctx);
   registerTokenCommand(program, ctx);
+  registerDetectCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }

@@ -18,6 +18,9 @@ import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
 import { createLogger } from './log/logger';
+import { createDetectHandlers } from './ollama/ollama-handlers';
+import { ollamaPullJob } from './ollama/ollama-pull-job';
+import { voskInstallJob } from './vosk/vosk-install-job';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { registrySchema } from './registry/registry-schema';
 import { watchExternalRegistry } from './registry/registry-watcher';
@@ -68,6 +71,8 @@ export function createCore(options: CreateCoreOptions): Core {
   const jobStore = new JobStore(db);
   const jobs = new JobRunner(jobStore, bus, log.child('jobs'), { maxConcurrent: options.maxConcurrentJobs });
   jobs.register(selftestJob);
+  jobs.register(ollamaPullJob(env));
+  jobs.register(voskInstallJob(dataDir));
 
   const services: CoreServices = {
     surface: options.surface,
@@ -92,6 +97,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),
+    ...createDetectHandlers(services),
   };
 
   jobs.recoverOrphans();

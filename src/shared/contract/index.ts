@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { hubContract } from './hub';
+import { detectContract } from './detect';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
+export * from './detect';
 export * from './events';
 export * from './hub';
 export * from './jobs';
@@ -18,6 +20,7 @@ export const contract = {
   ...jobsContract,
   ...registryContract,
   ...hubContract,
+  ...detectContract,
 };
 
 export type Contract = typeof contract;

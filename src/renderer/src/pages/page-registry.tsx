@@ -1,3 +1,4 @@
+import { DetectedPage } from './DetectedPage';
 import { ModelsPage } from './ModelsPage';
 import { DownloadsPage } from './DownloadsPage';
 import { SettingsPage } from './SettingsPage';
@@ -14,5 +15,6 @@ export const PAGES: PageEntry[] = [
   { id: 'status', label: 'Status', component: StatusPage },
   { id: 'models', label: 'Models', component: ModelsPage },
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
+  { id: 'detected', label: 'Detected', component: DetectedPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];

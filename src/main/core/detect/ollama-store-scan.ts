@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { DetectedModelDTO } from '../../../shared/contract';
+import { isDir, listDirs } from './fs-walk';
+
+/** The parts of an Ollama manifest (OCI image manifest) that tell which blobs a model needs. */
+const Layer = z.object({ mediaType: z.string().default(''), digest: z.string(), size: z.number().nonnegative() });
+const Manifest = z.object({ config: Layer.optional(), layers: z.array(Layer) });
+
+/** `registry.ollama.ai/library/llama3/8b` → `llama3:8b`, `registry.ollama.ai/user/m/latest` → `user/m:latest`. */
+export function ollamaNameFromManifestPath(host: string, namespace: string, model: string, tag: string): string {
+  if (host === 'registry.ollama.ai') return namespace === 'library' ? `${model}:${tag}` : `${namespace}/${model}:${tag}`;
+  return `${host}/${namespace}/${model}:${tag}`;
+}
+
+function blobPath(root: string, digest: string): string {
+  // Ollama names blob files `sha256-<hex>` (a colon is not allowed in Windows file names).
+  return path.join(root, 'blobs', digest.replace(':', '-'));
+}
+
+/** Models in one Ollama store, read from manifests and blobs so they show even when no server runs. */
+export async function scanOllamaStore(root: string, warnings: string[]): Promise<DetectedModelDTO[]> {
+  const manifests = path.join(root, 'manifests');
+  if (!(await isDir(manifests))) return [];
+  const out: DetectedModelDTO[] = [];
+  for (const host of await listDirs(manifests)) {
+    for (const ns of await listDirs(path.join(manifests, host))) {
+      for (const model of await listDirs(path.join(manifests, host, ns))) {
+        const dir = path.join(manifests, host, ns, model);
+        let tags: string[];
+        try {
+          tags = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+        } catch {
+          continue;
+        }
+        for (const tag of tags) {
+          const file = path.join(dir, tag);
+          const entry = await readManifest(root, file, ollamaNameFromManifestPath(host, ns, model, tag), warnings);
+          if (entry) out.push(entry);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+async function readManifest(root: string, file: string, name: string, warnings: string[]): Promise<DetectedModelDTO | null> {
+  let raw: Buffer;
+  try {
+    raw = await fs.readFile(file);
+  } catch (err) {
+    warnings.push(`Cannot read Ollama manifest ${file}: ${(err as Error).message}`);
+    return null;
+  }
+  let parsed;
+  try {
+    parsed = Manifest.safeParse(JSON.parse(raw.toString('utf8')));
+  } catch {
+    parsed = null;
+  }
+  const st = await fs.stat(file);
+  if (!parsed?.success) {
+    return {
+      source: 'ollama', name, sizeBytes: 0, location: file, revision: null, complete: false,
+      missing: ['manifest is not valid JSON of the expected shape (re-pull the model)'],
+      lastUsed: null, notes: [], language: null, running: false, revisions: [],
+    };
+  }
+  const layers = [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers];
+  const missing: string[] = [];
+  let size = 0;
+  for (const layer of layers) {
+    try {
+      const bst = await fs.stat(blobPath(root, layer.digest));
+      size += bst.size;
+      if (bst.size !== layer.size) missing.push(`blob ${layer.digest.slice(0, 19)}… is ${bst.size} bytes, manifest says ${layer.size} (${layer.mediaType || 'layer'})`);
+    } catch {
+      missing.push(`blob ${layer.digest.slice(0, 19)}… (${layer.mediaType || 'layer'}, ${layer.size} bytes)`);
+    }
+  }
+  // `ollama list` shows the manifest's own sha256 as the model id; its first 12 hex digits are what people recognise.
+  const digest = createHash('sha256').update(raw).digest('hex');
+  return {
+    source: 'ollama',
+    name,
+    sizeBytes: size,
+    location: file,
+    revision: digest.slice(0, 12),
+    complete: missing.length === 0,
+    missing,
+    // Ollama rewrites the manifest on pull only; its mtime is when the model was last pulled, not used.
+    lastUsed: null,
+    notes: [`pulled ${st.mtime.toISOString()}`],
+    language: null,
+    running: false,
+    revisions: [],
+  };
+}

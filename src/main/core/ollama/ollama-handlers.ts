@@ -1,0 +1,60 @@
+import type { detectContract } from '../../../shared/contract';
+import type { CoreServices } from '../core-services';
+import { detectModels } from '../detect/detect-models';
+import type { DomainHandlers } from '../handlers';
+import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
+import { ollamaConn, ollamaError } from './ollama-client';
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** A Map or plain object from the client's JSON, as a plain record the contract can carry. */
+function record(v: unknown): Record<string, unknown> {
+  if (v instanceof Map) return Object.fromEntries(v) as Record<string, unknown>;
+  return typeof v === 'object' && v !== null ? { ...(v as Record<string, unknown>) } : {};
+}
+
+export function createDetectHandlers(core: CoreServices): DomainHandlers<typeof detectContract> {
+  return {
+    detect: () => detectModels(core.env, core.dataDir),
+    'ollama.pull': ({ name }) => {
+      core.log.info(`ollama pull ${name}`);
+      return core.jobs.start('ollama.pull', { name });
+    },
+    'vosk.install': ({ url }) => {
+      core.log.info(`vosk install ${url}`);
+      return core.jobs.start('vosk.install', { url });
+    },
+    'vosk.recommended': () => RECOMMENDED_VOSK,
+    'ollama.delete': async ({ name }) => {
+      const { host, client } = ollamaConn(core.env);
+      try {
+        await client.delete({ model: name });
+      } catch (err) {
+        throw ollamaError(err, host, name);
+      }
+      core.log.info(`ollama model deleted: ${name}`);
+      return { deleted: name };
+    },
+    'ollama.show': async ({ name }) => {
+      const { host, client } = ollamaConn(core.env);
+      try {
+        const r = await client.show({ model: name });
+        return {
+          name,
+          license: str(r.license),
+          modelfile: str(r.modelfile),
+          parameters: str(r.parameters),
+          template: str(r.template),
+          details: record(r.details),
+          modelInfo: record(r.model_info),
+          capabilities: Array.isArray(r.capabilities) ? r.capabilities.filter((c): c is string => typeof c === 'string') : [],
+          modifiedAt: r.modified_at ? new Date(r.modified_at).toISOString() : null,
+        };
+      } catch (err) {
+        throw ollamaError(err, host, name);
+      }
+    },
+  };
+}
