@@ -1,3 +1,4 @@
+export { formatBytes } from '../../shared/format-bytes';
 import { describeError, toErrorDTO, type ErrorDTO } from '../../shared/errors';
 
 export interface CliIO {
@@ -33,13 +34,3 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
   return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}

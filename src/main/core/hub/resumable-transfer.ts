@@ -6,6 +6,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../../shared/errors';
 import { createContentHash, hashFile } from './file-hash';
 import { authHint, type HashAlgorithm } from './hub-client';
+import { abortableSleep } from '../jobs/abortable-sleep';
 
 export interface TransferOptions {
   url: string;
@@ -32,20 +33,6 @@ export interface TransferOptions {
 
 class RetryableError extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function sizeOf(file: string): Promise<number> {
   try {
@@ -176,7 +163,7 @@ export async function transferFile(o: TransferOptions): Promise<void> {
           hint: 'The partial file is kept; run the download again (or resume the job) to continue where it stopped.',
         });
       }
-      await sleep(Math.min(backoff * 2 ** (failures - 1), 30_000), o.signal);
+      await abortableSleep(Math.min(backoff * 2 ** (failures - 1), 30_000), o.signal);
     }
   }
   // A file already complete on disk (left by an earlier run) was not streamed: hash it from disk.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { JobKind } from './job-kind';
+import { abortableSleep } from './abortable-sleep';
 
 const Params = z.object({
   steps: z.number().int().min(1),
@@ -15,20 +16,6 @@ interface Checkpoint {
   digest: string;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * A job that exercises the whole machinery for real: a sha256 chain over 64 KiB blocks, one per step, with
@@ -47,7 +34,7 @@ export const selftestJob: JobKind<Params, Checkpoint, { digest: string; steps: n
         throw new AppError('INTERNAL', `Self-test failed at step ${step} as requested (failAtStep).`);
       }
       digest = createHash('sha256').update(digest).update(block).digest('hex');
-      await sleep(params.stepMs, signal);
+      await abortableSleep(params.stepMs, signal);
       saveCheckpoint({ step: step + 1, digest });
       report({
         progress: ((step + 1) / params.steps) * 100,

@@ -1,13 +1,6 @@
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+import { formatBytes } from '../../../shared/format-bytes';
+
+export { formatBytes };
 
 export function formatSeconds(s: number): string {
   if (s < 60) return `${Math.round(s)} s`;
