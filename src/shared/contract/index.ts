@@ -2,12 +2,14 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
+import { ensureContract } from './ensure';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
 export * from './detect';
+export * from './ensure';
 export * from './events';
 export * from './hub';
 export * from './jobs';
@@ -21,6 +23,7 @@ export const contract = {
   ...registryContract,
   ...hubContract,
   ...detectContract,
+  ...ensureContract,
 };
 
 export type Contract = typeof contract;

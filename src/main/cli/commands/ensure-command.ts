@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import type { EnsureItemDTO, EnsureResultDTO, JobDTO } from '../../../shared/contract';
+import type { CliContext } from '../cli-context';
+import { printResult, table } from '../cli-output';
+import { followJob } from '../follow-job';
+
+type Followed = EnsureItemDTO & { jobState?: JobDTO['state'] };
+
+function formatEnsure(r: { dryRun: boolean; items: Followed[] }): string {
+  if (r.items.length === 0) return 'No required models. Add some with `model-center configure requiredModels=ollama:gemma2:2b,hf:org/name`.';
+  const what = (i: Followed): string => {
+    if (i.action === 'failed') return `FAILED: ${i.error ?? 'unknown error'}`;
+    if (i.action === 'started') return `job ${i.jobId ?? '?'}${i.jobState ? ` ${i.jobState}` : ''}`;
+    return i.present ? 'present' : r.dryRun ? 'missing (would start a job)' : 'missing';
+  };
+  return table(['REF', 'PRESENT', 'ACTION'], r.items.map((i) => [i.ref, i.present ? 'yes' : 'no', what(i)]));
+}
+
+export function registerEnsureCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('ensure')
+    .description('Make sure the required models (setting requiredModels, or the refs given) are on this machine; download what is missing')
+    .argument('[refs...]', 'refs instead of the setting: ollama:<name>, vosk:<url|name>, hf:<org/name>[@rev]')
+    .option('--dry-run', 'only say what is present and what would be downloaded')
+    .option('--no-follow', 'start the jobs and return at once')
+    .option('--json', 'print JSON')
+    .action(async (refs: string[], opts: { dryRun?: boolean; follow: boolean }, cmd: Command) => {
+      const core = ctx.getCore();
+      const result: EnsureResultDTO = await core.invoke('models.ensure', { refs: refs.length ? refs : undefined, dryRun: Boolean(opts.dryRun) });
+      const items: Followed[] = [];
+      for (const item of result.items) {
+        if (item.action !== 'started' || item.jobId === undefined || !opts.follow) {
+          items.push(item);
+          continue;
+        }
+        const final = await followJob(core, await core.invoke('jobs.get', { id: item.jobId }));
+        if (final.state !== 'done') {
+          const reason = final.error ? `${final.error.message}${final.error.hint ? ` (${final.error.hint})` : ''}` : `job ${final.id} ended ${final.state}`;
+          items.push({ ...item, action: 'failed', error: reason, jobState: final.state });
+        } else items.push({ ...item, jobState: final.state });
+      }
+      printResult(ctx.io, ctx.json(cmd), { dryRun: result.dryRun, items }, formatEnsure);
+      if (items.some((i) => i.action === 'failed')) ctx.exitCode = 1;
+    });
+}

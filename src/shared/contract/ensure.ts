@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { mutation } from './define';
+import { OllamaNameSchema } from './detect';
+import { RepoIdSchema, RevisionSchema } from './hub';
+
+/** A model this machine must have: `ollama:gemma2:2b`, `vosk:<zip url or catalogue name>`, `hf:org/name[@rev]`. */
+export type RequiredRef =
+  | { kind: 'ollama'; ref: string; name: string }
+  | { kind: 'vosk'; ref: string; url: string | null; name: string }
+  | { kind: 'hf'; ref: string; repo: string; revision: string };
+
+const VOSK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
+
+/** Parses one ref; returns an error message (naming the entry) instead of throwing. */
+export function parseRequiredRef(text: string): RequiredRef | string {
+  const ref = text.trim();
+  const colon = ref.indexOf(':');
+  const hint = 'expected ollama:<name[:tag]>, vosk:<zip URL or name> or hf:<org/name>[@revision]';
+  if (colon <= 0) return `"${ref}" has no source prefix; ${hint}`;
+  const kind = ref.slice(0, colon);
+  const rest = ref.slice(colon + 1).trim();
+  if (kind === 'ollama') {
+    const r = OllamaNameSchema.safeParse(rest);
+    return r.success ? { kind, ref, name: r.data } : `"${ref}": ${r.error.issues[0]?.message ?? 'bad Ollama name'}`;
+  }
+  if (kind === 'vosk') {
+    if (/^https?:\/\//.test(rest)) {
+      const u = z.url({ protocol: /^https?$/ }).safeParse(rest);
+      if (!u.success) return `"${ref}": must be the URL of a Vosk model zip`;
+      const base = decodeURIComponent(new URL(rest).pathname.split('/').pop() ?? '').replace(/\.zip$/i, '');
+      if (!VOSK_NAME.test(base)) return `"${ref}": the URL must end with the model's zip name, e.g. …/vosk-model-small-ru-0.22.zip`;
+      return { kind, ref, url: rest, name: base };
+    }
+    return VOSK_NAME.test(rest) ? { kind, ref, url: null, name: rest } : `"${ref}": must be a Vosk model name such as vosk-model-small-ru-0.22 or a zip URL`;
+  }
+  if (kind === 'hf') {
+    const at = rest.indexOf('@');
+    const repo = at >= 0 ? rest.slice(0, at) : rest;
+    const rev = at >= 0 ? rest.slice(at + 1) : 'main';
+    const r = RepoIdSchema.safeParse(repo);
+    if (!r.success) return `"${ref}": ${r.error.issues[0]?.message ?? 'bad repo id'}`;
+    const v = RevisionSchema.safeParse(rev);
+    if (!v.success) return `"${ref}": revision ${v.error.issues[0]?.message ?? 'is invalid'}`;
+    return { kind, ref, repo: r.data, revision: v.data };
+  }
+  return `"${ref}": unknown source "${kind}"; ${hint}`;
+}
+
+export const RequiredRefSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .superRefine((s, ctx) => {
+    const r = parseRequiredRef(s);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  });
+
+export const RequiredModelsSchema = z.array(RequiredRefSchema).max(200);
+
+export const EnsureItemSchema = z.object({
+  ref: z.string(),
+  present: z.boolean(),
+  action: z.enum(['none', 'started', 'failed']),
+  jobId: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type EnsureItemDTO = z.infer<typeof EnsureItemSchema>;
+
+export const EnsureResultSchema = z.object({
+  dryRun: z.boolean(),
+  items: z.array(EnsureItemSchema),
+});
+export type EnsureResultDTO = z.infer<typeof EnsureResultSchema>;
+
+export const ensureContract = {
+  'models.ensure': mutation(
+    'Make sure every required model (setting requiredModels, or the refs given) is on this machine: start a job for each missing one',
+    z.object({ refs: RequiredModelsSchema.optional(), dryRun: z.boolean().default(false) }),
+    EnsureResultSchema,
+  ),
+};

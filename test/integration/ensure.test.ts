@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/create-core';
+import { AppError } from '../../src/shared/errors';
+import { sentenceRepo } from '../support/hub-server/fixtures';
+import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
+import { makeVoskModel } from '../support/model-trees';
+import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
+import { runCliProcess } from '../support/run-cli';
+import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+
+const REPO = 'acme/mini-embed';
+let hub: HubServer;
+let home: string;
+let core: Core | undefined;
+let fake: FakeOllama | undefined;
+
+beforeAll(async () => {
+  hub = await startHubServer({ repos: [sentenceRepo(REPO)] });
+});
+afterAll(async () => {
+  await hub.close();
+});
+beforeEach(() => {
+  home = makeTempDir('mc-ensure-');
+});
+afterEach(async () => {
+  await core?.close();
+  core = undefined;
+  await fake?.close();
+  fake = undefined;
+  removeDir(home);
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    MODEL_CENTER_HOME: home,
+    HOME: path.join(home, 'h'),
+    OLLAMA_MODELS: path.join(home, 'ollama'),
+    MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
+    HF_HUB_CACHE: path.join(home, 'hub'),
+    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
+    HF_ENDPOINT: hub.url,
+    OLLAMA_HOST: fake?.host ?? 'http://127.0.0.1:9',
+    ...extra,
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('required models setting', () => {
+  it('stores valid refs and refuses a bad entry by name', async () => {
+    core = openTestCore(home, env());
+    const view = await core.invoke('settings.update', { requiredModels: ['ollama:gemma2:2b', 'vosk:vosk-model-small-ru-0.22', `hf:${REPO}@main`] });
+    expect(view.values.requiredModels).toEqual(['ollama:gemma2:2b', 'vosk:vosk-model-small-ru-0.22', `hf:${REPO}@main`]);
+    expect(view.sources.requiredModels).toBe('stored');
+    const err = await failure(core.call('settings.update', { requiredModels: ['ollama:gemma2:2b', 'hf:not a repo'] }));
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toMatch(/requiredModels\[1\].*"hf:not a repo"/);
+    const unknown = await failure(core.call('settings.update', { requiredModels: ['pip:torch'] }));
+    expect(unknown.message).toMatch(/unknown source "pip"/);
+    expect((await core.invoke('settings.get', {})).values.requiredModels).toHaveLength(3);
+  });
+
+  it('configure requiredModels=a,b sets the list; a bad entry exits 2 naming it', async () => {
+    const ok = await runCliProcess(['configure', 'requiredModels=ollama:gemma2:2b, hf:acme/x@v1', '--json'], env());
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.stdout) as { values: { requiredModels: string[] } }).values.requiredModels).toEqual(['ollama:gemma2:2b', 'hf:acme/x@v1']);
+    const bad = await runCliProcess(['configure', 'requiredModels=ollama:gemma2:2b,vosk:'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"vosk:"/);
+    const cleared = await runCliProcess(['configure', 'requiredModels=', '--json'], env());
+    expect((JSON.parse(cleared.stdout) as { values: { requiredModels: string[] } }).values.requiredModels).toEqual([]);
+  });
+});
+
+describe('models.ensure', () => {
+  it('detects what is present, starts jobs for the rest, and is a no-op once all is there', async () => {
+    fake = await startFakeOllama({ chunks: 2 });
+    makeVoskModel(path.join(home, 'vosk', 'vosk-model-small-ru-0.22'));
+    core = openTestCore(home, env());
+    await core.invoke('settings.update', { requiredModels: ['ollama:gemma2:2b', 'vosk:vosk-model-small-ru-0.22', `hf:${REPO}`] });
+
+    const dry = await core.invoke('models.ensure', { dryRun: true });
+    expect(dry.items).toEqual([
+      { ref: 'ollama:gemma2:2b', present: false, action: 'none' },
+      { ref: 'vosk:vosk-model-small-ru-0.22', present: true, action: 'none' },
+      { ref: `hf:${REPO}`, present: false, action: 'none' },
+    ]);
+    expect(core.jobStore.list({ limit: 10 })).toHaveLength(0);
+
+    const run = await core.invoke('models.ensure', {});
+    const started = run.items.filter((i) => i.action === 'started');
+    expect(started.map((i) => i.ref)).toEqual(['ollama:gemma2:2b', `hf:${REPO}`]);
+    for (const i of started) expect((await core.jobs.waitForSettled(i.jobId ?? -1)).state).toBe('done');
+    const kinds = core.jobStore.list({ limit: 10 }).map((j) => j.kind).sort();
+    expect(kinds).toEqual(['download', 'ollama.pull']);
+
+    const again = await core.invoke('models.ensure', {});
+    expect(again.items.map((i) => [i.ref, i.present, i.action])).toEqual([
+      ['ollama:gemma2:2b', true, 'none'],
+      ['vosk:vosk-model-small-ru-0.22', true, 'none'],
+      [`hf:${REPO}`, true, 'none'],
+    ]);
+  });
+
+  it('reports a start failure per ref instead of failing the whole call', async () => {
+    core = openTestCore(home, env());
+    const r = await core.invoke('models.ensure', { refs: ['hf:acme/does-not-exist', 'ollama:tiny:1b'] });
+    // The Hub download starts (the 404 comes in the job); Ollama starts too and fails in its job (server down).
+    expect(r.items.map((i) => i.action)).toEqual(['started', 'started']);
+    const err = await failure(core.call('models.ensure', { refs: ['nope'] }));
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toMatch(/"nope" has no source prefix/);
+  });
+
+  it('CLI ensure: --dry-run --json, follows jobs, exits 1 when one fails', async () => {
+    fake = await startFakeOllama({ chunks: 2, failAfterLines: 1 });
+    const dry = await runCliProcess(['ensure', '--dry-run', '--json', 'ollama:bad:1b', `hf:${REPO}`], env());
+    expect(dry.code).toBe(0);
+    expect((JSON.parse(dry.stdout) as { items: unknown[] }).items).toEqual([
+      { ref: 'ollama:bad:1b', present: false, action: 'none' },
+      { ref: `hf:${REPO}`, present: false, action: 'none' },
+    ]);
+    const run = await runCliProcess(['ensure', '--json', 'ollama:bad:1b', `hf:${REPO}`], env());
+    expect(run.code).toBe(1);
+    const out = JSON.parse(run.stdout) as { items: Array<{ ref: string; action: string; jobState?: string; error?: string }> };
+    expect(out.items[0]).toMatchObject({ ref: 'ollama:bad:1b', action: 'failed', jobState: 'failed' });
+    expect(out.items[1]).toMatchObject({ ref: `hf:${REPO}`, action: 'started', jobState: 'done' });
+    const human = await runCliProcess(['ensure', `hf:${REPO}`], env());
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/hf:acme\/mini-embed\s+yes\s+present/);
+    const none = await runCliProcess(['ensure'], env());
+    expect(none.stdout).toMatch(/No required models/);
+  });
+});
