@@ -142,3 +142,34 @@ describe('models.ensure', () => {
     expect(none.stdout).toMatch(/No required models/);
   });
 });
+
+describe('models.recommended', () => {
+  it('lists the catalogue with this machine and marks what fits', async () => {
+    core = openTestCore(home, env({ MODEL_CENTER_NVIDIA_SMI: path.join(home, 'no-such-nvidia-smi') }));
+    const r = await core.invoke('models.recommended', {});
+    expect(r.machine.totalRamBytes).toBeGreaterThan(0);
+    expect(r.machine.freeDiskBytes).toBeGreaterThan(0);
+    // The cache folder does not exist yet: free space is measured at its nearest existing parent.
+    expect(path.join(home, 'hub').startsWith(r.machine.diskPath)).toBe(true);
+    expect(r.machine.gpus).toEqual([]);
+    const refs = r.models.map((m) => m.ref);
+    expect(refs).toEqual(expect.arrayContaining(['hf:BAAI/bge-m3', 'hf:cointegrated/rubert-tiny2', 'ollama:qwen2.5:7b', 'vosk:vosk-model-small-ru-0.22']));
+    const qwen = r.models.find((m) => m.ref === 'ollama:qwen2.5:7b');
+    expect(qwen?.reasons).toContain('no GPU found: runs on the CPU, slower');
+    for (const m of r.models) expect(m.fits).toBe(m.ramGB * 1024 ** 3 <= r.machine.totalRamBytes);
+  });
+
+  it('reads the GPU from nvidia-smi and prints the table (CLI)', async () => {
+    const fs = await import('node:fs');
+    const smi = path.join(home, 'nvidia-smi');
+    fs.writeFileSync(smi, '#!/bin/sh\necho "Tiny GPU, 1024 MiB"\n', { mode: 0o755 });
+    const r = await runCliProcess(['recommended', '--json'], env({ MODEL_CENTER_NVIDIA_SMI: smi }));
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { machine: { gpus: unknown[] }; models: Array<{ ref: string; reasons: string[] }> };
+    expect(out.machine.gpus).toEqual([{ name: 'Tiny GPU', memoryBytes: 1024 * 1024 * 1024 }]);
+    expect(out.models.find((m) => m.ref === 'hf:BAAI/bge-m3')?.reasons.join()).toMatch(/GPU has 1\.0 GB, wants ~3 GB/);
+    const human = await runCliProcess(['recommended'], env({ MODEL_CENTER_NVIDIA_SMI: smi }));
+    expect(human.stdout).toMatch(/This machine: RAM .*GPU Tiny GPU/);
+    expect(human.stdout).toMatch(/ollama:gemma2:2b\s+~1600 MB\s+~3 GB\s+~2.5 GB\s+(fits|too big)/);
+  });
+});

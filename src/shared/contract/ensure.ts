@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mutation } from './define';
+import { mutation, query } from './define';
 import { OllamaNameSchema } from './detect';
 import { RepoIdSchema, RevisionSchema } from './hub';
 
@@ -77,5 +77,50 @@ export const ensureContract = {
     'Make sure every required model (setting requiredModels, or the refs given) is on this machine: start a job for each missing one',
     z.object({ refs: RequiredModelsSchema.optional(), dryRun: z.boolean().default(false) }),
     EnsureResultSchema,
+  ),
+};
+
+export const RECOMMENDED_KINDS = ['embedding', 'llm', 'stt'] as const;
+
+/** One entry of resources/recommended-models.json; sizes are approximate. */
+export const RecommendedEntrySchema = z.object({
+  kind: z.enum(RECOMMENDED_KINDS),
+  ref: RequiredRefSchema,
+  title: z.string().min(1),
+  diskMB: z.number().positive(),
+  ramGB: z.number().positive(),
+  /** Memory wanted on a GPU to run there; null when the model runs well on the CPU. */
+  vramGB: z.number().positive().nullable(),
+});
+export const RecommendedCatalogueSchema = z.object({ note: z.string(), models: z.array(RecommendedEntrySchema).min(1) });
+
+export const MachineSchema = z.object({
+  totalRamBytes: z.number().int().nonnegative(),
+  /** Free space where models are stored (the Hub cache folder, or its nearest existing parent). */
+  diskPath: z.string(),
+  freeDiskBytes: z.number().int().nonnegative().nullable(),
+  /** Best effort through nvidia-smi; empty when none was found. */
+  gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number().int().nonnegative() })),
+});
+export type MachineDTO = z.infer<typeof MachineSchema>;
+
+export const RecommendedResultSchema = z.object({
+  note: z.string(),
+  machine: MachineSchema,
+  models: z.array(
+    RecommendedEntrySchema.extend({
+      fits: z.boolean(),
+      /** Why it does not fit (too big), or remarks such as "no GPU: runs on the CPU, slower". */
+      reasons: z.array(z.string()),
+    }),
+  ),
+});
+export type RecommendedResultDTO = z.infer<typeof RecommendedResultSchema>;
+
+export const recommendedContract = {
+  'models.recommended': query(
+    'A curated list of embedding, LLM and speech models with approximate size and memory needs, marked fits / too big for this machine',
+    z.object({}),
+    RecommendedResultSchema,
   ),
 };

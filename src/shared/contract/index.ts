@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
-import { ensureContract } from './ensure';
+import { ensureContract, recommendedContract } from './ensure';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
@@ -24,6 +24,7 @@ export const contract = {
   ...hubContract,
   ...detectContract,
   ...ensureContract,
+  ...recommendedContract,
 };
 
 export type Contract = typeof contract;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { EnsureItemDTO, EnsureResultDTO, JobDTO } from '../../../shared/contract';
+import type { EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
-import { printResult, table } from '../cli-output';
+import { formatBytes, printResult, table } from '../cli-output';
 import { followJob } from '../follow-job';
 
 type Followed = EnsureItemDTO & { jobState?: JobDTO['state'] };
@@ -14,6 +14,23 @@ function formatEnsure(r: { dryRun: boolean; items: Followed[] }): string {
     return i.present ? 'present' : r.dryRun ? 'missing (would start a job)' : 'missing';
   };
   return table(['REF', 'PRESENT', 'ACTION'], r.items.map((i) => [i.ref, i.present ? 'yes' : 'no', what(i)]));
+}
+
+export function formatRecommended(r: RecommendedResultDTO): string {
+  const m = r.machine;
+  const gpu = m.gpus.length ? m.gpus.map((g) => `${g.name} (${formatBytes(g.memoryBytes)})`).join(', ') : 'none found';
+  const lines = [
+    `This machine: RAM ${formatBytes(m.totalRamBytes)}, free disk ${m.freeDiskBytes === null ? '?' : formatBytes(m.freeDiskBytes)} in ${m.diskPath}, GPU ${gpu}`,
+    '',
+    table(
+      ['KIND', 'REF', 'DISK', 'RAM', 'VRAM', 'FITS', 'WHY'],
+      r.models.map((x) => [x.kind, x.ref, `~${x.diskMB} MB`, `~${x.ramGB} GB`, x.vramGB === null ? '-' : `~${x.vramGB} GB`, x.fits ? 'fits' : 'too big', x.reasons.join('; ')]),
+    ),
+    '',
+    r.note,
+    'Add one with `model-center ensure <ref>` or to the list with `model-center configure requiredModels=…`.',
+  ];
+  return lines.join('\n');
 }
 
 export function registerEnsureCommand(program: Command, ctx: CliContext): void {
@@ -41,5 +58,13 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
       }
       printResult(ctx.io, ctx.json(cmd), { dryRun: result.dryRun, items }, formatEnsure);
       if (items.some((i) => i.action === 'failed')) ctx.exitCode = 1;
+    });
+
+  program
+    .command('recommended')
+    .description('A curated list of embedding, LLM and speech models, marked fits / too big for this machine (sizes approximate)')
+    .option('--json', 'print JSON')
+    .action(async (_o, cmd: Command) => {
+      printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('models.recommended', {}), formatRecommended);
     });
 }

@@ -1,9 +1,10 @@
-import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type ensureContract, type RequiredRef } from '../../../shared/contract';
+import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import { detectModels } from '../detect/detect-models';
 import type { DomainHandlers, Handlers } from '../handlers';
 import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
+import { recommended } from './recommended';
 
 /** Ollama names without a tag mean `:latest`, as `ollama pull` reads them. */
 function ollamaKey(name: string): string {
@@ -52,7 +53,7 @@ function message(err: unknown): string {
  * `models.ensure`: detect, then start one job per missing model. Jobs are only enqueued here; the job runner runs
  * them under its concurrency limit, so a long list never floods the network or the Ollama server.
  */
-export function createEnsureHandlers(core: CoreServices, handlers: () => Handlers): DomainHandlers<typeof ensureContract> {
+export function createEnsureHandlers(core: CoreServices, handlers: () => Handlers): DomainHandlers<typeof ensureContract & typeof recommendedContract> {
   return {
     'models.ensure': async ({ refs, dryRun }) => {
       const list = refs ?? core.settings.values().requiredModels;
@@ -88,5 +89,6 @@ export function createEnsureHandlers(core: CoreServices, handlers: () => Handler
       }
       return { dryRun, items };
     },
+    'models.recommended': () => recommended(core.env, core.settings.values().hubCacheDir),
   };
 }
