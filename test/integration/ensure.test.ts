@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import { AppError } from '../../src/shared/errors';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
-import { makeVoskModel } from '../support/model-trees';
+import { makeHfRepo, makeVoskModel } from '../support/model-trees';
 import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
@@ -160,7 +161,6 @@ describe('models.recommended', () => {
   });
 
   it('reads the GPU from nvidia-smi and prints the table (CLI)', async () => {
-    const fs = await import('node:fs');
     const smi = path.join(home, 'nvidia-smi');
     fs.writeFileSync(smi, '#!/bin/sh\necho "Tiny GPU, 1024 MiB"\n', { mode: 0o755 });
     const r = await runCliProcess(['recommended', '--json'], env({ MODEL_CENTER_NVIDIA_SMI: smi }));
@@ -171,5 +171,58 @@ describe('models.recommended', () => {
     const human = await runCliProcess(['recommended'], env({ MODEL_CENTER_NVIDIA_SMI: smi }));
     expect(human.stdout).toMatch(/This machine: RAM .*GPU Tiny GPU/);
     expect(human.stdout).toMatch(/ollama:gemma2:2b\s+~1600 MB\s+~3 GB\s+~2.5 GB\s+(fits|too big)/);
+  });
+});
+
+describe('models.cleanup', () => {
+  const c = (d: string): string => d.repeat(40);
+  function makeRevisions(): string {
+    const cache = path.join(home, 'hub');
+    const revs = ['1', '2', '3', '4'].map((d, i) => ({ commit: c(d), ref: i === 3 ? 'main' : undefined, files: { 'config.json': '{"shared":true}', 'model.bin': `weights ${d}`.repeat(100 * (i + 1)) } }));
+    const repo = makeHfRepo(cache, 'acme/old', revs);
+    // Oldest first: snapshot mtimes decide the order (no hub table record for these).
+    revs.forEach((r, i) => {
+      const t = new Date(Date.UTC(2026, 0, 1 + i));
+      fs.utimesSync(path.join(repo, 'snapshots', r.commit), t, t);
+    });
+    return repo;
+  }
+
+  it('keeps the N most recent and pinned revisions; dry-run counts only unshared blobs; the real run deletes', async () => {
+    const repo = makeRevisions();
+    core = openTestCore(home, env());
+    await core.invoke('registry.upsertModel', { name: 'old-embed', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: 'acme/old', revision: c('2') } });
+    await core.invoke('registry.registerVersion', { model: 'old-embed', version: '1.0.0', status: 'production' });
+
+    const dry = await core.invoke('models.cleanup', { keep: 1, dryRun: true });
+    expect(dry.repos).toHaveLength(1);
+    const r = dry.repos[0];
+    expect(r?.kept.map((k) => [k.commit, k.reason])).toEqual([
+      [c('4'), 'among the 1 most recent'],
+      [c('2'), 'pinned by registry model old-embed (production)'],
+    ]);
+    expect(r?.removed.map((x) => x.commit)).toEqual([c('3'), c('1')]);
+    // Only model.bin of 3 and 1 are freed; config.json is shared with kept revisions.
+    expect(dry.bytesFreed).toBe('weights 3'.length * 300 + 'weights 1'.length * 100);
+    expect(fs.existsSync(path.join(repo, 'snapshots', c('1')))).toBe(true);
+
+    const human = await runCliProcess(['cleanup', '--keep', '1', '--dry-run'], env());
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/would remove/);
+    expect(human.stdout).toMatch(/Would free .* \(2 revision\(s\)\)/);
+
+    const real = await core.invoke('models.cleanup', { keep: 1 });
+    expect(real.bytesFreed).toBe(dry.bytesFreed);
+    expect(fs.readdirSync(path.join(repo, 'snapshots')).sort()).toEqual([c('2'), c('4')]);
+    expect(fs.readdirSync(path.join(repo, 'blobs'))).toHaveLength(3);
+    expect((await core.invoke('models.cleanup', { keep: 1, dryRun: true })).bytesFreed).toBe(0);
+  });
+
+  it('CLI: --keep 0 or a word exits 2 with the reason', async () => {
+    const bad = await runCliProcess(['cleanup', '--keep', '0'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/keep: must keep at least 1 revision/);
+    const word = await runCliProcess(['cleanup', '--keep', 'all', '--json'], env());
+    expect(word.code).toBe(2);
   });
 });

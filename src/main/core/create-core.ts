@@ -99,7 +99,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),
     ...createDetectHandlers(services),
-    ...createEnsureHandlers(services, () => handlers),
+    ...createEnsureHandlers(services, hubStore, () => handlers),
   };
 
   jobs.recoverOrphans();

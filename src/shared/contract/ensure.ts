@@ -124,3 +124,37 @@ export const recommendedContract = {
     RecommendedResultSchema,
   ),
 };
+
+export const CleanupRevisionSchema = z.object({
+  commit: z.string(),
+  /** When it was downloaded (our hub table) or, failing that, the snapshot folder's mtime. */
+  at: z.string().nullable(),
+  /** Why it stays: "among the N most recent", "pinned by registry model X (production)", … */
+  reason: z.string().optional(),
+  /** Bytes its removal frees: blobs shared with a kept revision are not counted. */
+  bytes: z.number().int().nonnegative().optional(),
+});
+
+export const CleanupResultSchema = z.object({
+  dryRun: z.boolean(),
+  keep: z.number().int(),
+  repos: z.array(
+    z.object({
+      repo: z.string(),
+      kept: z.array(CleanupRevisionSchema),
+      removed: z.array(CleanupRevisionSchema),
+      /** Set when the whole repo was left alone (an active download job uses it). */
+      skipped: z.string().nullable(),
+    }),
+  ),
+  bytesFreed: z.number().int().nonnegative(),
+});
+export type CleanupResultDTO = z.infer<typeof CleanupResultSchema>;
+
+export const cleanupContract = {
+  'models.cleanup': mutation(
+    'Remove old revisions of Hugging Face models in the cache, keeping the N most recent and anything pinned or in use (dryRun lists them)',
+    z.object({ keep: z.number().int().min(1, 'must keep at least 1 revision').max(100), dryRun: z.boolean().default(false) }),
+    CleanupResultSchema,
+  ),
+};

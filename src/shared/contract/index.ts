@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
-import { ensureContract, recommendedContract } from './ensure';
+import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
@@ -25,6 +25,7 @@ export const contract = {
   ...detectContract,
   ...ensureContract,
   ...recommendedContract,
+  ...cleanupContract,
 };
 
 export type Contract = typeof contract;

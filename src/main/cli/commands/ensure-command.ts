@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
+import type { CleanupResultDTO, EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { followJob } from '../follow-job';
@@ -31,6 +31,21 @@ export function formatRecommended(r: RecommendedResultDTO): string {
     'Add one with `model-center ensure <ref>` or to the list with `model-center configure requiredModels=…`.',
   ];
   return lines.join('\n');
+}
+
+export function formatCleanup(r: CleanupResultDTO): string {
+  if (r.repos.length === 0) return 'No Hugging Face models in the cache.';
+  const rows: string[][] = [];
+  for (const repo of r.repos) {
+    if (repo.skipped) rows.push([repo.repo, '(all)', 'kept', `skipped: ${repo.skipped}`]);
+    else {
+      for (const k of repo.kept) rows.push([repo.repo, k.commit.slice(0, 12), 'kept', k.reason ?? '']);
+      for (const x of repo.removed) rows.push([repo.repo, x.commit.slice(0, 12), r.dryRun ? 'would remove' : 'removed', formatBytes(x.bytes ?? 0)]);
+    }
+  }
+  const count = r.repos.reduce((n, x) => n + x.removed.length, 0);
+  const total = `${r.dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.bytesFreed)} (${count} revision(s)).`;
+  return `${table(['REPO', 'REVISION', 'ACTION', 'WHY / BYTES'], rows)}\n\n${total}${r.dryRun && count ? ' Run without --dry-run to delete.' : ''}`;
 }
 
 export function registerEnsureCommand(program: Command, ctx: CliContext): void {
@@ -66,5 +81,17 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (_o, cmd: Command) => {
       printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('models.recommended', {}), formatRecommended);
+    });
+
+  program
+    .command('cleanup')
+    .description('Delete old revisions of Hugging Face models in the cache, keeping the N most recent, pinned and in-use ones')
+    .requiredOption('--keep <n>', 'revisions to keep per model (at least 1)')
+    .option('--dry-run', 'only list what would go and the bytes freed')
+    .option('--json', 'print JSON')
+    .action(async (opts: { keep: string; dryRun?: boolean }, cmd: Command) => {
+      const keep = /^\d+$/.test(opts.keep) ? Number(opts.keep) : Number.NaN;
+      const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun) })) as CleanupResultDTO;
+      printResult(ctx.io, ctx.json(cmd), r, formatCleanup);
     });
 }

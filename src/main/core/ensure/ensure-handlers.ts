@@ -1,9 +1,11 @@
-import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
+import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type cleanupContract, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import { detectModels } from '../detect/detect-models';
 import type { DomainHandlers, Handlers } from '../handlers';
 import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
+import type { HubStore } from '../hub/hub-store';
+import { cleanup } from './cleanup';
 import { recommended } from './recommended';
 
 /** Ollama names without a tag mean `:latest`, as `ollama pull` reads them. */
@@ -53,7 +55,11 @@ function message(err: unknown): string {
  * `models.ensure`: detect, then start one job per missing model. Jobs are only enqueued here; the job runner runs
  * them under its concurrency limit, so a long list never floods the network or the Ollama server.
  */
-export function createEnsureHandlers(core: CoreServices, handlers: () => Handlers): DomainHandlers<typeof ensureContract & typeof recommendedContract> {
+export function createEnsureHandlers(
+  core: CoreServices,
+  hubStore: HubStore,
+  handlers: () => Handlers,
+): DomainHandlers<typeof ensureContract & typeof recommendedContract & typeof cleanupContract> {
   return {
     'models.ensure': async ({ refs, dryRun }) => {
       const list = refs ?? core.settings.values().requiredModels;
@@ -90,5 +96,6 @@ export function createEnsureHandlers(core: CoreServices, handlers: () => Handler
       return { dryRun, items };
     },
     'models.recommended': () => recommended(core.env, core.settings.values().hubCacheDir),
+    'models.cleanup': ({ keep, dryRun }) => cleanup(core, hubStore, handlers(), keep, dryRun),
   };
 }
