@@ -218,6 +218,16 @@ describe('models.cleanup', () => {
     expect((await core.invoke('models.cleanup', { keep: 1, dryRun: true })).bytesFreed).toBe(0);
   });
 
+  it('leaves a repo alone while a download job uses it', async () => {
+    const repo = makeRevisions();
+    core = openTestCore(home, env());
+    const job = core.jobStore.insert('download', 'Download acme/old', { repo: 'acme/old', revision: 'main' }, true, process.pid);
+    const r = await core.invoke('models.cleanup', { keep: 1 });
+    expect(r.repos[0]).toMatchObject({ repo: 'acme/old', removed: [], skipped: expect.stringMatching(new RegExp(`download job ${job.id} \\((queued|interrupted)\\) uses it`)) });
+    expect(r.bytesFreed).toBe(0);
+    expect(fs.readdirSync(path.join(repo, 'snapshots'))).toHaveLength(4);
+  });
+
   it('CLI: --keep 0 or a word exits 2 with the reason', async () => {
     const bad = await runCliProcess(['cleanup', '--keep', '0'], env());
     expect(bad.code).toBe(2);
