@@ -6,6 +6,7 @@ import { printError, processIO, type CliIO } from './cli-output';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
+import { registerEnsureCommand } from './commands/ensure-command';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRegistryCommands(program, ctx);
   registerTokenCommand(program, ctx);
   registerDetectCommands(program, ctx);
+  registerEnsureCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }

@@ -2,12 +2,14 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
+import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
 export * from './define';
 export * from './detect';
+export * from './ensure';
 export * from './events';
 export * from './hub';
 export * from './jobs';
@@ -21,6 +23,9 @@ export const contract = {
   ...registryContract,
   ...hubContract,
   ...detectContract,
+  ...ensureContract,
+  ...recommendedContract,
+  ...cleanupContract,
 };
 
 export type Contract = typeof contract;

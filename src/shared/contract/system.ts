@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
+import { RequiredModelsSchema } from './ensure';
 import { JOB_STATES } from './jobs';
 import { MlflowStatusSchema } from './registry';
 
@@ -13,6 +14,8 @@ export const EditableSettingsSchema = z.object({
   downloadConcurrency: z.number().int().min(1).max(16),
   /** MLflow tracking server for automatic logging; '' means off (MLflow is optional, the registry never needs it). */
   mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
+  /** Models this machine must have (`model-center ensure`): ollama:<name>, vosk:<url|name>, hf:<org/name>[@rev]. */
+  requiredModels: RequiredModelsSchema,
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;

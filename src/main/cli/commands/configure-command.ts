@@ -6,6 +6,8 @@ import { printResult, table } from '../cli-output';
 
 const KEYS = Object.keys(EditableSettingsSchema.shape);
 const NUMERIC = new Set(['downloadConcurrency']);
+/** Keys holding a list: `requiredModels=a,b` (commas or new lines; an empty value clears the list). */
+const LISTS = new Set(['requiredModels']);
 
 function parseAssignment(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const eq = text.indexOf('=');
@@ -13,13 +15,21 @@ function parseAssignment(text: string, previous: Record<string, unknown> = {}): 
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
   if (!KEYS.includes(key)) throw new AppError('INVALID_INPUT', `unknown setting "${key}".`, { hint: `Known settings: ${KEYS.join(', ')}` });
-  const value = NUMERIC.has(key) ? Number(raw) : raw;
+  const value = NUMERIC.has(key)
+    ? Number(raw)
+    : LISTS.has(key)
+      ? raw
+          .split(/[,\n]/)
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : raw;
   return { ...previous, [key]: value };
 }
 
 function human(view: SettingsView): string {
   // A tracking URI may carry user:password@ (basic auth): the table is for eyes and terminals' scrollback.
-  const shown = (k: string, v: unknown): string => (k === 'mlflowTrackingUri' ? String(v).replace(/^(https?:\/\/)[^@/]*@/, '$1***@') : String(v));
+  const shown = (k: string, v: unknown): string =>
+    k === 'mlflowTrackingUri' ? String(v).replace(/^(https?:\/\/)[^@/]*@/, '$1***@') : Array.isArray(v) ? v.join(', ') || '(none)' : String(v);
   const rows = Object.entries(view.values).map(([k, v]) => [k, shown(k, v), view.sources[k] ?? '']);
   rows.push(['hfToken', view.hfToken.present ? '(set)' : '(not set)', view.hfToken.source ?? '']);
   return `${table(['KEY', 'VALUE', 'FROM'], rows)}\n\nData dir: ${view.dataDir}`;

@@ -19,6 +19,7 @@ function defaults(env: Env): EditableSettings {
     theme: 'system',
     downloadConcurrency: 2,
     mlflowTrackingUri: '',
+    requiredModels: [],
   };
 }
 

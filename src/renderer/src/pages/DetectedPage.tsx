@@ -4,6 +4,7 @@ import type { DetectGroupDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
 import { JobList } from '../components/JobList';
+import { ModelUpkeep } from '../components/ModelUpkeep';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
 
@@ -127,6 +128,7 @@ export function DetectedPage(): React.JSX.Element {
             {result.ollama.running ? `Ollama ${result.ollama.version ?? ''} running at ${result.ollama.host}` : (result.ollama.error ?? `Ollama not running at ${result.ollama.host}`)}
           </p>
           <OllamaPull serverUp={result.ollama.running} />
+          <ModelUpkeep onChanged={() => void refresh()} />
           <div style={{ width: '100%', height: 220 }} data-testid="detect-chart">
             <ResponsiveContainer>
               <BarChart data={chart} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>

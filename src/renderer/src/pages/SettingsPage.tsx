@@ -13,9 +13,14 @@ export function SettingsPage(): React.JSX.Element {
   const [draft, setDraft] = useState<EditableSettings | null>(null);
   const [token, setTokenDraft] = useState('');
   const [saved, setSaved] = useState(false);
+  // The raw text of the required-models box: split into refs on save, so typing a new line is not swallowed.
+  const [requiredText, setRequiredText] = useState('');
 
   useEffect(() => {
-    if (view) setDraft(view.values);
+    if (view) {
+      setDraft(view.values);
+      setRequiredText(view.values.requiredModels.join('\n'));
+    }
   }, [view]);
 
   if (!view || !draft) return <section className="page"><h1>Settings</h1><p className="muted">Loading…</p></section>;
@@ -24,8 +29,14 @@ export function SettingsPage(): React.JSX.Element {
     e.preventDefault();
     const patch: Partial<EditableSettings> = {};
     for (const key of Object.keys(draft) as (keyof EditableSettings)[]) {
+      if (key === 'requiredModels') continue;
       if (draft[key] !== view.values[key] && view.sources[key] !== 'env') Object.assign(patch, { [key]: draft[key] });
     }
+    const required = requiredText
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    if (required.join('\n') !== view.values.requiredModels.join('\n')) patch.requiredModels = required;
     setSaved(await update(patch));
   };
 
@@ -62,6 +73,10 @@ export function SettingsPage(): React.JSX.Element {
         <label>
           Parallel file downloads
           <input name="downloadConcurrency" type="number" min={1} max={16} value={draft.downloadConcurrency} onChange={(e) => setDraft({ ...draft, downloadConcurrency: Number(e.target.value) })} />
+        </label>
+        <label>
+          Required models (one per line: ollama:gemma2:2b, vosk:vosk-model-small-ru-0.22, hf:org/name@rev)
+          <textarea name="requiredModels" rows={4} value={requiredText} onChange={(e) => setRequiredText(e.target.value)} placeholder="ollama:gemma2:2b" />
         </label>
         <label>
           Theme

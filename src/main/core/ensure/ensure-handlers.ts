@@ -1,0 +1,101 @@
+import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type cleanupContract, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import type { CoreServices } from '../core-services';
+import { detectModels } from '../detect/detect-models';
+import type { DomainHandlers, Handlers } from '../handlers';
+import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
+import type { HubStore } from '../hub/hub-store';
+import { cleanup } from './cleanup';
+import { recommended } from './recommended';
+
+/** Ollama names without a tag mean `:latest`, as `ollama pull` reads them. */
+function ollamaKey(name: string): string {
+  const last = name.split('/').pop() ?? name;
+  return last.includes(':') ? name : `${name}:latest`;
+}
+
+function voskUrl(ref: Extract<RequiredRef, { kind: 'vosk' }>): string {
+  return ref.url ?? RECOMMENDED_VOSK.find((m) => m.name === ref.name)?.url ?? `https://alphacephei.com/vosk/models/${ref.name}.zip`;
+}
+
+function models(detected: DetectResultDTO, source: string): DetectResultDTO['groups'][number]['models'] {
+  return detected.groups.find((g) => g.source === source)?.models ?? [];
+}
+
+/** Whether a ref is already complete on this machine: detection for Ollama and Vosk, our hub table (+ the HF cache) for the Hub. */
+async function isPresent(ref: RequiredRef, detected: DetectResultDTO, handlers: Handlers): Promise<boolean> {
+  if (ref.kind === 'ollama') {
+    const want = ollamaKey(ref.name);
+    return models(detected, 'ollama').some((m) => m.complete && ollamaKey(m.name) === want);
+  }
+  if (ref.kind === 'vosk') return models(detected, 'vosk').some((m) => m.complete && m.name === ref.name);
+  const status = await handlers['hub.status']({ repo: ref.repo });
+  const d = status.downloaded;
+  if (status.present && d && (ref.revision === 'main' || d.revision === ref.revision || d.commit.startsWith(ref.revision))) return true;
+  return models(detected, 'huggingface').some(
+    (m) =>
+      m.complete &&
+      m.name === ref.repo &&
+      m.revisions.some((r) => r.refs.includes(ref.revision) || (ref.revision.length >= 7 && r.commit.startsWith(ref.revision))),
+  );
+}
+
+async function start(ref: RequiredRef, handlers: Handlers): Promise<number> {
+  if (ref.kind === 'ollama') return (await handlers['ollama.pull']({ name: ref.name })).id;
+  if (ref.kind === 'vosk') return (await handlers['vosk.install']({ url: voskUrl(ref) })).id;
+  return (await handlers['hub.download']({ repo: ref.repo, revision: ref.revision, variant: 'fp32', include: [] })).id;
+}
+
+function message(err: unknown): string {
+  if (err instanceof AppError) return err.hint ? `${err.message} (${err.hint})` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `models.ensure`: detect, then start one job per missing model. Jobs are only enqueued here; the job runner runs
+ * them under its concurrency limit, so a long list never floods the network or the Ollama server.
+ */
+export function createEnsureHandlers(
+  core: CoreServices,
+  hubStore: HubStore,
+  handlers: () => Handlers,
+): DomainHandlers<typeof ensureContract & typeof recommendedContract & typeof cleanupContract> {
+  return {
+    'models.ensure': async ({ refs, dryRun }) => {
+      const list = refs ?? core.settings.values().requiredModels;
+      const detected = await detectModels(core.env, core.dataDir);
+      const items: EnsureItemDTO[] = [];
+      const seen = new Set<string>();
+      for (const text of list) {
+        const ref = parseRequiredRef(text);
+        if (typeof ref === 'string') {
+          items.push({ ref: text, present: false, action: 'failed', error: ref });
+          continue;
+        }
+        if (seen.has(ref.ref)) continue;
+        seen.add(ref.ref);
+        let present = false;
+        try {
+          present = await isPresent(ref, detected, handlers());
+        } catch (err) {
+          items.push({ ref: ref.ref, present: false, action: 'failed', error: message(err) });
+          continue;
+        }
+        if (present || dryRun) {
+          items.push({ ref: ref.ref, present, action: 'none' });
+          continue;
+        }
+        try {
+          const jobId = await start(ref, handlers());
+          core.log.info(`ensure ${ref.ref}: job ${jobId}`);
+          items.push({ ref: ref.ref, present, action: 'started', jobId });
+        } catch (err) {
+          items.push({ ref: ref.ref, present, action: 'failed', error: message(err) });
+        }
+      }
+      return { dryRun, items };
+    },
+    'models.recommended': () => recommended(core.env, core.settings.values().hubCacheDir),
+    'models.cleanup': ({ keep, dryRun }) => cleanup(core, hubStore, handlers(), keep, dryRun),
+  };
+}

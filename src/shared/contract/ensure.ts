@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { mutation, query } from './define';
+import { OllamaNameSchema } from './detect';
+import { RepoIdSchema, RevisionSchema } from './hub';
+
+/** A model this machine must have: `ollama:gemma2:2b`, `vosk:<zip url or catalogue name>`, `hf:org/name[@rev]`. */
+export type RequiredRef =
+  | { kind: 'ollama'; ref: string; name: string }
+  | { kind: 'vosk'; ref: string; url: string | null; name: string }
+  | { kind: 'hf'; ref: string; repo: string; revision: string };
+
+const VOSK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
+
+/** Parses one ref; returns an error message (naming the entry) instead of throwing. */
+export function parseRequiredRef(text: string): RequiredRef | string {
+  const ref = text.trim();
+  const colon = ref.indexOf(':');
+  const hint = 'expected ollama:<name[:tag]>, vosk:<zip URL or name> or hf:<org/name>[@revision]';
+  if (colon <= 0) return `"${ref}" has no source prefix; ${hint}`;
+  const kind = ref.slice(0, colon);
+  const rest = ref.slice(colon + 1).trim();
+  if (kind === 'ollama') {
+    const r = OllamaNameSchema.safeParse(rest);
+    return r.success ? { kind, ref, name: r.data } : `"${ref}": ${r.error.issues[0]?.message ?? 'bad Ollama name'}`;
+  }
+  if (kind === 'vosk') {
+    if (/^https?:\/\//.test(rest)) {
+      const u = z.url({ protocol: /^https?$/ }).safeParse(rest);
+      if (!u.success) return `"${ref}": must be the URL of a Vosk model zip`;
+      const base = decodeURIComponent(new URL(rest).pathname.split('/').pop() ?? '').replace(/\.zip$/i, '');
+      if (!VOSK_NAME.test(base)) return `"${ref}": the URL must end with the model's zip name, e.g. …/vosk-model-small-ru-0.22.zip`;
+      return { kind, ref, url: rest, name: base };
+    }
+    return VOSK_NAME.test(rest) ? { kind, ref, url: null, name: rest } : `"${ref}": must be a Vosk model name such as vosk-model-small-ru-0.22 or a zip URL`;
+  }
+  if (kind === 'hf') {
+    const at = rest.indexOf('@');
+    const repo = at >= 0 ? rest.slice(0, at) : rest;
+    const rev = at >= 0 ? rest.slice(at + 1) : 'main';
+    const r = RepoIdSchema.safeParse(repo);
+    if (!r.success) return `"${ref}": ${r.error.issues[0]?.message ?? 'bad repo id'}`;
+    const v = RevisionSchema.safeParse(rev);
+    if (!v.success) return `"${ref}": revision ${v.error.issues[0]?.message ?? 'is invalid'}`;
+    return { kind, ref, repo: r.data, revision: v.data };
+  }
+  return `"${ref}": unknown source "${kind}"; ${hint}`;
+}
+
+export const RequiredRefSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .superRefine((s, ctx) => {
+    const r = parseRequiredRef(s);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  });
+
+export const RequiredModelsSchema = z.array(RequiredRefSchema).max(200);
+
+export const EnsureItemSchema = z.object({
+  ref: z.string(),
+  present: z.boolean(),
+  action: z.enum(['none', 'started', 'failed']),
+  jobId: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type EnsureItemDTO = z.infer<typeof EnsureItemSchema>;
+
+export const EnsureResultSchema = z.object({
+  dryRun: z.boolean(),
+  items: z.array(EnsureItemSchema),
+});
+export type EnsureResultDTO = z.infer<typeof EnsureResultSchema>;
+
+export const ensureContract = {
+  'models.ensure': mutation(
+    'Make sure every required model (setting requiredModels, or the refs given) is on this machine: start a job for each missing one',
+    z.object({ refs: RequiredModelsSchema.optional(), dryRun: z.boolean().default(false) }),
+    EnsureResultSchema,
+  ),
+};
+
+export const RECOMMENDED_KINDS = ['embedding', 'llm', 'stt'] as const;
+
+/** One entry of resources/recommended-models.json; sizes are approximate. */
+export const RecommendedEntrySchema = z.object({
+  kind: z.enum(RECOMMENDED_KINDS),
+  ref: RequiredRefSchema,
+  title: z.string().min(1),
+  diskMB: z.number().positive(),
+  ramGB: z.number().positive(),
+  /** Memory wanted on a GPU to run there; null when the model runs well on the CPU. */
+  vramGB: z.number().positive().nullable(),
+});
+export const RecommendedCatalogueSchema = z.object({ note: z.string(), models: z.array(RecommendedEntrySchema).min(1) });
+
+export const MachineSchema = z.object({
+  totalRamBytes: z.number().int().nonnegative(),
+  /** Free space where models are stored (the Hub cache folder, or its nearest existing parent). */
+  diskPath: z.string(),
+  freeDiskBytes: z.number().int().nonnegative().nullable(),
+  /** Best effort through nvidia-smi; empty when none was found. */
+  gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number().int().nonnegative() })),
+});
+export type MachineDTO = z.infer<typeof MachineSchema>;
+
+export const RecommendedResultSchema = z.object({
+  note: z.string(),
+  machine: MachineSchema,
+  models: z.array(
+    RecommendedEntrySchema.extend({
+      fits: z.boolean(),
+      /** Why it does not fit (too big), or remarks such as "no GPU: runs on the CPU, slower". */
+      reasons: z.array(z.string()),
+    }),
+  ),
+});
+export type RecommendedResultDTO = z.infer<typeof RecommendedResultSchema>;
+
+export const recommendedContract = {
+  'models.recommended': query(
+    'A curated list of embedding, LLM and speech models with approximate size and memory needs, marked fits / too big for this machine',
+    z.object({}),
+    RecommendedResultSchema,
+  ),
+};
+
+export const CleanupRevisionSchema = z.object({
+  commit: z.string(),
+  /** When it was downloaded (our hub table) or, failing that, the snapshot folder's mtime. */
+  at: z.string().nullable(),
+  /** Why it stays: "among the N most recent", "pinned by registry model X (production)", … */
+  reason: z.string().optional(),
+  /** Bytes its removal frees: blobs shared with a kept revision are not counted. */
+  bytes: z.number().int().nonnegative().optional(),
+});
+
+export const CleanupResultSchema = z.object({
+  dryRun: z.boolean(),
+  keep: z.number().int(),
+  repos: z.array(
+    z.object({
+      repo: z.string(),
+      kept: z.array(CleanupRevisionSchema),
+      removed: z.array(CleanupRevisionSchema),
+      /** Set when the whole repo was left alone (an active download job uses it). */
+      skipped: z.string().nullable(),
+    }),
+  ),
+  bytesFreed: z.number().int().nonnegative(),
+});
+export type CleanupResultDTO = z.infer<typeof CleanupResultSchema>;
+
+export const cleanupContract = {
+  'models.cleanup': mutation(
+    'Remove old revisions of Hugging Face models in the cache, keeping the N most recent and anything pinned or in use (dryRun lists them)',
+    z.object({ keep: z.number().int().min(1, 'must keep at least 1 revision').max(100), dryRun: z.boolean().default(false) }),
+    CleanupResultSchema,
+  ),
+};
