@@ -7,6 +7,7 @@ import { JobList } from '../components/JobList';
 import { ModelUpkeep } from '../components/ModelUpkeep';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
+import { formatBytes } from '../../../shared/format-bytes';
 
 /** Pull an Ollama model as a job; the job list below follows it live and a finished pull rescans. */
 function OllamaPull({ serverUp }: { serverUp: boolean }): React.JSX.Element {
@@ -46,16 +47,6 @@ const TITLES: Record<DetectGroupDTO['source'], string> = {
   'sentence-transformers': 'Legacy sentence-transformers',
 };
 
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 function Group({ group }: { group: DetectGroupDTO }): React.JSX.Element {
   return (
