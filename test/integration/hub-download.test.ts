@@ -8,6 +8,7 @@ import { sentenceRepo } from '../support/hub-server/fixtures';
 import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { waitFor } from '../support/wait-for';
 
 const REPO = 'acme/mini-embed';
 const GATED = 'acme/gated-embed';
@@ -43,15 +44,6 @@ async function download(c: Core, input: Parameters<Core['invoke']>[1] & object):
   return c.jobs.waitForSettled(job.id);
 }
 
-async function waitFor<T>(fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('hub downloads against the loopback hub', () => {
   it('downloads the inference files and the variant into a cache @huggingface/hub reads back', async () => {

@@ -4,6 +4,7 @@ import type { JobDTO } from '../../src/shared/contract';
 import { CLI } from '../support/run-cli';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
 import type { Core } from '../../src/main/core/create-core';
+import { waitFor } from '../support/wait-for';
 
 let home: string;
 let core: Core;
@@ -16,15 +17,6 @@ afterEach(async () => {
   removeDir(home);
 });
 
-async function waitFor<T>(fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function digestOf(c: Core, steps: number): Promise<string> {
   const job = await c.invoke('jobs.selftest', { steps, stepMs: 0 });

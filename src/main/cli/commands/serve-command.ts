@@ -6,7 +6,7 @@ import { resolveRendererDir } from '../renderer-dir';
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0–65535 (0: any free port)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0–65535 (0 picks a free one)');
   return n;
 }
 

@@ -101,6 +101,34 @@ export async function getOrCreateExperiment(client: MlflowClient, name: string):
   return ok(await call<{ experiment_id: string }>('POST', 'experiments/create', { name }), `create experiment "${name}"`).experiment_id;
 }
 
+/** A version's run params as MLflow takes them: strings of at most 6000 characters, empty values left out. */
+export function mlflowRunParams(
+  m: ModelDetailDTO,
+  version: string,
+  extra: Record<string, string | number | null> = {},
+): Array<{ key: string; value: string }> {
+  return Object.entries({
+    model_name: m.name,
+    model_version: version,
+    model_type: m.type,
+    provider: m.provider,
+    source: m.source ? JSON.stringify(m.source) : null,
+    dimension: m.dimension,
+    max_seq_length: m.maxSeqLength,
+    pooling: m.pooling,
+    ...extra,
+  })
+    .filter((e): e is [string, string | number] => e[1] !== null && e[1] !== undefined)
+    .map(([key, value]) => ({ key, value: String(value).slice(0, 6000) }));
+}
+
+/** The metrics history as MLflow metrics: recorded timestamps kept, one step per history row. */
+export function mlflowMetrics(history: MetricsRow[]): Array<{ key: string; value: number; timestamp: number; step: number }> {
+  return history.flatMap((row, step) =>
+    Object.entries(row.metrics).map(([key, value]) => ({ key, value, timestamp: Date.parse(row.recordedAt), step })),
+  );
+}
+
 export async function exportToMlflow(input: MlflowExportInput): Promise<MlflowExportDTO> {
   const client = createMlflowClient(input.trackingUri, input.fetchImpl);
   const { base, call, ok } = client;
@@ -124,22 +152,8 @@ export async function exportToMlflow(input: MlflowExportInput): Promise<MlflowEx
     'create a run',
   );
   const runId = run.run.info.run_id;
-  const params = Object.entries({
-    model_name: m.name,
-    model_version: input.version,
-    model_type: m.type,
-    provider: m.provider,
-    source: m.source ? JSON.stringify(m.source) : null,
-    dimension: m.dimension,
-    max_seq_length: m.maxSeqLength,
-    pooling: m.pooling,
-    description: versionDto?.description ?? null,
-  })
-    .filter((e): e is [string, string | number] => e[1] !== null && e[1] !== undefined)
-    .map(([key, value]) => ({ key, value: String(value).slice(0, 6000) }));
-  const metrics = input.history.flatMap((row, step) =>
-    Object.entries(row.metrics).map(([key, value]) => ({ key, value, timestamp: Date.parse(row.recordedAt), step })),
-  );
+  const params = mlflowRunParams(m, input.version, { description: versionDto?.description ?? null });
+  const metrics = mlflowMetrics(input.history);
   // log-batch takes at most 1000 entries (100 params) per request: metrics go in chunks, params first.
   ok(await call('POST', 'runs/log-batch', { run_id: runId, params, metrics: metrics.slice(0, 900) }), 'log params and metrics');
   for (let i = 900; i < metrics.length; i += 1000) ok(await call('POST', 'runs/log-batch', { run_id: runId, metrics: metrics.slice(i, i + 1000) }), 'log metrics');

@@ -1,7 +1,7 @@
 import type { MetricsRow, MlflowStatusDTO, ModelDetailDTO } from '../../../shared/contract';
 import type { Db } from '../db/open-database';
 import type { Logger } from '../log/logger';
-import { createMlflowClient, getOrCreateExperiment, redactUri, type MlflowClient } from './mlflow-export';
+import { createMlflowClient, getOrCreateExperiment, mlflowMetrics, mlflowRunParams, redactUri, type MlflowClient } from './mlflow-export';
 
 /** What a background task needs, read from SQLite right after the commit: the network part never touches a transaction. */
 export interface VersionSnapshot {
@@ -173,21 +173,8 @@ export class MlflowSync {
     // Keep the run id at once: later metrics must go to this run even if registering the model fails below.
     this.saveLink(snap.versionId, runId, null);
 
-    const params = Object.entries({
-      model_name: m.name,
-      model_version: snap.version,
-      model_type: m.type,
-      provider: m.provider,
-      source: m.source ? JSON.stringify(m.source) : null,
-      dimension: m.dimension,
-      max_seq_length: m.maxSeqLength,
-      pooling: m.pooling,
-    })
-      .filter((e): e is [string, string | number] => e[1] !== null && e[1] !== undefined)
-      .map(([key, value]) => ({ key, value: String(value).slice(0, 6000) }));
-    const metrics = snap.history.flatMap((row, step) =>
-      Object.entries(row.metrics).map(([key, value]) => ({ key, value, timestamp: Date.parse(row.recordedAt), step })),
-    );
+    const params = mlflowRunParams(m, snap.version);
+    const metrics = mlflowMetrics(snap.history);
     ok(await call('POST', 'runs/log-batch', { run_id: runId, params, metrics: metrics.slice(0, 900) }), 'log params and metrics');
     for (let i = 900; i < metrics.length; i += 1000) ok(await call('POST', 'runs/log-batch', { run_id: runId, metrics: metrics.slice(i, i + 1000) }), 'log metrics');
 
