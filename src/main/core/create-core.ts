@@ -18,6 +18,9 @@ import { jobsSchema } from './jobs/jobs-schema';
 import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
+import { EmbeddingService } from './inference/embedding-service';
+import { createInferenceHandlers } from './inference/inference-handlers';
+import { inferenceSchema } from './inference/inference-schema';
 import { createLogger } from './log/logger';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
@@ -32,7 +35,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -93,6 +96,7 @@ export function createCore(options: CreateCoreOptions): Core {
   };
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
+  const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
   const handlers: Handlers = {
     ...createSystemHandlers(services),
     ...createJobsHandlers(services),
@@ -100,6 +104,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createHubHandlers(services, hubStore),
     ...createDetectHandlers(services),
     ...createEnsureHandlers(services, hubStore, () => handlers),
+    ...createInferenceHandlers(services, embeddings),
   };
 
   jobs.recoverOrphans();
@@ -136,6 +141,7 @@ export function createCore(options: CreateCoreOptions): Core {
       if (closed) return;
       closed = true;
       await Promise.all(services.beforeClose.map((fn) => fn().catch(() => undefined)));
+      await embeddings.close();
       stopWatch();
       stopRegistryWatch();
       clearInterval(orphanTimer);

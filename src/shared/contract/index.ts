@@ -3,6 +3,7 @@ import type { MethodDef } from './define';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
+import { inferenceContract } from './inference';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
@@ -12,6 +13,7 @@ export * from './detect';
 export * from './ensure';
 export * from './events';
 export * from './hub';
+export * from './inference';
 export * from './jobs';
 export * from './registry';
 export * from './system';
@@ -26,6 +28,7 @@ export const contract = {
   ...ensureContract,
   ...recommendedContract,
   ...cleanupContract,
+  ...inferenceContract,
 };
 
 export type Contract = typeof contract;

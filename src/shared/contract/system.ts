@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { RequiredModelsSchema } from './ensure';
+import { ExecutionProviderSchema, InferenceModelRefSchema } from './inference';
 import { JOB_STATES } from './jobs';
 import { MlflowStatusSchema } from './registry';
 
@@ -16,6 +17,16 @@ export const EditableSettingsSchema = z.object({
   mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
   /** Models this machine must have (`model-center ensure`): ollama:<name>, vosk:<url|name>, hf:<org/name>[@rev]. */
   requiredModels: RequiredModelsSchema,
+  /** Where inference runs: `cpu` (default, predictable), a GPU provider, or `auto` (GPU when one works, else CPU). */
+  executionProvider: ExecutionProviderSchema,
+  /** Intra-op threads per session; 0 = the number of physical cores. */
+  inferenceThreads: z.number().int().min(0).max(256),
+  /** A session unused this long is unloaded to give its memory back. */
+  modelIdleUnloadSeconds: z.number().int().min(5).max(86_400),
+  /** Size cap of the embedding cache; least recently used vectors go first. 0 turns the cache off. */
+  embeddingCacheMb: z.number().int().min(0).max(1_000_000),
+  /** Used by `embed` when no model is named ('' = none: the caller must name one). */
+  defaultEmbeddingModel: z.union([z.literal(''), InferenceModelRefSchema]),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;

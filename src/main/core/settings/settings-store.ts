@@ -20,6 +20,11 @@ function defaults(env: Env): EditableSettings {
     downloadConcurrency: 2,
     mlflowTrackingUri: '',
     requiredModels: [],
+    executionProvider: 'cpu',
+    inferenceThreads: 0,
+    modelIdleUnloadSeconds: 300,
+    embeddingCacheMb: 256,
+    defaultEmbeddingModel: '',
   };
 }
 
