@@ -7,6 +7,7 @@ import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
 import { registerEnsureCommand } from './commands/ensure-command';
+import { registerInferenceCommands } from './commands/inference-command';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTokenCommand(program, ctx);
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
+  registerInferenceCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }

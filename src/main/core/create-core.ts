@@ -98,7 +98,7 @@ export function createCore(options: CreateCoreOptions): Core {
   jobs.register(createDownloadJob(services, hubStore));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
   const handlers: Handlers = {
-    ...createSystemHandlers(services),
+    ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),

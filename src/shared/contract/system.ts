@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { RequiredModelsSchema } from './ensure';
-import { ExecutionProviderSchema, InferenceModelRefSchema } from './inference';
+import { ExecutionProviderSchema, InferenceModelRefSchema, InferenceStatusSchema } from './inference';
 import { JOB_STATES } from './jobs';
 import { MlflowStatusSchema } from './registry';
 
@@ -60,6 +60,8 @@ export const StatusSchema = z.object({
   offline: z.boolean(),
   /** Automatic MLflow logging: off, or the last outcome recorded for the configured server. */
   mlflow: MlflowStatusSchema,
+  /** Execution provider (and any fallback), loaded sessions, lanes and embedding-cache hits. */
+  inference: InferenceStatusSchema,
 });
 export type StatusDTO = z.infer<typeof StatusSchema>;
 
