@@ -9,25 +9,33 @@ import { buildRepo } from './hub-server/hub-repo';
 import { hubFilesFromFolder } from './hub-server/fixtures';
 import { makeHfRepo } from './model-trees';
 
-let root: string | null = null;
-const generated = new Map<string, GeneratedModel>();
-
-function testModelsRoot(): string {
-  if (!root) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-test-models-'));
-    root = dir;
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  return root;
+interface Generated {
+  root: string | null;
+  models: Map<string, GeneratedModel>;
 }
 
-/** A generated model, made once per process (test file) into a temp dir that is removed at exit. */
+// Kept on globalThis so that test files sharing a worker process (whose modules are re-evaluated per file) share
+// the generated folders and register one exit handler, not one per file.
+const REGISTRY = Symbol.for('model-center.test-models');
+const store = globalThis as unknown as Record<symbol, Generated | undefined>;
+const generated: Generated = (store[REGISTRY] ??= { root: null, models: new Map() });
+
+function testModelsRoot(): string {
+  if (!generated.root) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-test-models-'));
+    generated.root = dir;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return generated.root;
+}
+
+/** A generated model, made once per process into a temp dir that is removed at exit. */
 export function generatedTestModel(spec: ModelSpec | ModelPreset = 'tiny-32'): GeneratedModel {
   const key = typeof spec === 'string' ? spec : createHash('sha256').update(JSON.stringify(resolveSpec(spec))).digest('hex').slice(0, 16);
-  let model = generated.get(key);
+  let model = generated.models.get(key);
   if (!model) {
     model = generateEmbeddingModel(path.join(testModelsRoot(), key), spec);
-    generated.set(key, model);
+    generated.models.set(key, model);
   }
   return model;
 }
