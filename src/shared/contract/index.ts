@@ -4,6 +4,7 @@ import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { inferenceContract } from './inference';
+import { inventoryContract } from './inventory';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
@@ -15,6 +16,7 @@ export * from './ensure';
 export * from './events';
 export * from './hub';
 export * from './inference';
+export * from './inventory';
 export * from './jobs';
 export * from './registry';
 export * from './system';
@@ -32,6 +34,7 @@ export const contract = {
   ...cleanupContract,
   ...inferenceContract,
   ...upstreamContract,
+  ...inventoryContract,
 };
 
 export type Contract = typeof contract;
