@@ -21,6 +21,9 @@ import { selftestJob } from './jobs/selftest-job';
 import { EmbeddingService } from './inference/embedding-service';
 import { createInferenceHandlers } from './inference/inference-handlers';
 import { inferenceSchema } from './inference/inference-schema';
+import { createInventoryHandlers } from './inventory/inventory-handlers';
+import { inventoryDedupeJob, inventoryScanJob } from './inventory/inventory-jobs';
+import { inventorySchema } from './inventory/inventory-schema';
 import { createLogger } from './log/logger';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
@@ -37,7 +40,7 @@ import { createUpstreamHandlers } from './upstream/upstream-handlers';
 import { upstreamSchema } from './upstream/upstream-schema';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema, inventorySchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -100,6 +103,8 @@ export function createCore(options: CreateCoreOptions): Core {
   };
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
+  jobs.register(inventoryScanJob(services, hubStore));
+  jobs.register(inventoryDedupeJob(services));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
   const { stop: stopUpstream, ...upstreamHandlers } = createUpstreamHandlers(services, hubStore);
   const handlers: Handlers = {
@@ -111,6 +116,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createInferenceHandlers(services, embeddings),
     ...upstreamHandlers,
+    ...createInventoryHandlers(services, hubStore, () => handlers),
   };
 
   jobs.recoverOrphans();
