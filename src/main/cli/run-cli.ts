@@ -8,6 +8,7 @@ import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
 import { registerEnsureCommand } from './commands/ensure-command';
 import { registerInferenceCommands } from './commands/inference-command';
+import { registerInventoryCommands } from './commands/inventory-command';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEnsureCommand(program, ctx);
   registerInferenceCommands(program, ctx);
   registerUpstreamCommands(program, ctx);
+  registerInventoryCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }

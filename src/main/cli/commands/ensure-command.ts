@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CleanupResultDTO, EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { followJob } from '../follow-job';
+import { runRetention } from './inventory-command';
 
 type Followed = EnsureItemDTO & { jobState?: JobDTO['state'] };
 
@@ -85,11 +87,14 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
 
   program
     .command('cleanup')
-    .description('Delete old revisions of Hugging Face models in the cache, keeping the N most recent, pinned and in-use ones')
-    .requiredOption('--keep <n>', 'revisions to keep per model (at least 1)')
+    .description('Delete old revisions of Hugging Face models in the cache, keeping the N most recent, pinned and in-use ones; or, with --max-gb, keep every tool\'s models under a budget (least recently used go first)')
+    .option('--keep <n>', 'revisions to keep per model (at least 1)')
+    .option('--max-gb <gb>', 'retention budget over all tools (HF cache, Ollama, Vosk, LM Studio, Jan, legacy ST): remove models safe to delete, least recently used first, until at most this many GB stay')
     .option('--dry-run', 'only list what would go and the bytes freed')
     .option('--json', 'print JSON')
-    .action(async (opts: { keep: string; dryRun?: boolean }, cmd: Command) => {
+    .action(async (opts: { keep?: string; maxGb?: string; dryRun?: boolean }, cmd: Command) => {
+      if (opts.maxGb !== undefined && opts.keep === undefined) return runRetention(ctx, cmd, opts.maxGb, Boolean(opts.dryRun));
+      if (opts.keep === undefined || opts.maxGb !== undefined) throw new AppError('INVALID_INPUT', 'cleanup takes --keep N or --max-gb X (one of them).');
       const keep = /^\d+$/.test(opts.keep) ? Number(opts.keep) : Number.NaN;
       const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun) })) as CleanupResultDTO;
       printResult(ctx.io, ctx.json(cmd), r, formatCleanup);
