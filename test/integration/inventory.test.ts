@@ -267,3 +267,166 @@ describe('safe to delete', () => {
     expect(model(r, 'vosk:vosk-model-small-ru-0.22').usedBy).toEqual([expect.stringMatching(new RegExp(`^job ${job.id} \\(vosk.install, (queued|interrupted)\\)$`))]);
   });
 });
+
+/** Sets access and change times of every file under a folder (links followed, as the inventory reads them). */
+function age(dir: string, when: Date): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath, e.name);
+    if (fs.statSync(p).isFile()) fs.utimesSync(p, when, when);
+  }
+}
+
+describe('retention budget (cleanup --max-gb)', () => {
+  it('removes models that are safe to delete, least recently used first, until under the budget; never a production one', async () => {
+    const t = buildTrees();
+    age(t.voskFolder, new Date('2020-01-01'));
+    age(path.dirname(t.lmstudioFile), new Date('2021-01-01'));
+    age(path.dirname(t.janFile), new Date('2022-01-01'));
+    age(t.stFolder, new Date('2023-01-01'));
+    age(path.join(home, 'hub', 'models--TheBloke--tiny-GGUF'), new Date('2024-01-01'));
+    age(path.join(home, 'hub', 'models--org--tiny-embed'), new Date('2019-01-01'));
+    core = openTestCore(home, t.env);
+    await core.invoke('registry.upsertModel', { name: 'tiny-embed', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: 'org/tiny-embed', revision: null } });
+    await core.invoke('registry.registerVersion', { model: 'tiny-embed', version: '1.0.0', status: 'production' });
+
+    const all = await core.invoke('inventory.retention', { maxBytes: 0, dryRun: true });
+    expect(all.remove.map((r) => r.id)).toEqual([
+      'vosk:vosk-model-small-ru-0.22',
+      'lmstudio:TheBloke/tiny-GGUF',
+      'jan:tiny-q4',
+      'sentence-transformers:sentence-transformers/all-MiniLM-L6-v2',
+      'huggingface:TheBloke/tiny-GGUF',
+      'ollama:tinyllama:latest',
+    ]);
+    expect(all.protected).toEqual([expect.objectContaining({ id: 'huggingface:org/tiny-embed', reason: 'registry tiny-embed@1.0.0 (production) uses org/tiny-embed' })]);
+    expect(all.reachable).toBe(false);
+    expect(all.remove.find((r) => r.tool === 'lmstudio')?.freeableBytes).toBe(GGUF.length);
+    await core.close();
+    core = undefined;
+
+    // A budget that the two least recently used models free exactly.
+    const vosk = all.remove[0]!.freeableBytes;
+    const budget = all.totalBytes - vosk - GGUF.length;
+    const env = testEnv(home, t.env);
+    const dry = await runCliProcess(['cleanup', '--max-gb', (budget / 1e9).toFixed(9), '--dry-run', '--json'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { remove: Array<{ id: string }>; afterBytes: number; reachable: boolean };
+    expect(plan.remove.map((r) => r.id)).toEqual(['vosk:vosk-model-small-ru-0.22', 'lmstudio:TheBloke/tiny-GGUF']);
+    expect(plan).toMatchObject({ afterBytes: budget, reachable: true });
+    expect(fs.existsSync(t.voskFolder)).toBe(true);
+
+    // Budget 0 for real: every safe model goes the way its tool removes it; Ollama's server is down, so that one stays.
+    const real = await runCliProcess(['cleanup', '--max-gb', '0'], env);
+    expect(real.code).toBe(1);
+    expect(real.stdout).toMatch(/warning: ollama:tinyllama:latest: not removed: Ollama is not running/);
+    for (const gone of [t.voskFolder, path.dirname(t.lmstudioFile), path.dirname(t.janFile), t.stFolder, path.join(home, 'hub', 'models--TheBloke--tiny-GGUF')]) {
+      expect(fs.existsSync(gone), gone).toBe(false);
+    }
+    expect(fs.existsSync(path.join(home, 'hub', 'models--org--tiny-embed'))).toBe(true);
+    expect(fs.existsSync(t.ollamaBlob)).toBe(true);
+    expect(fs.existsSync(path.join(t.env.HOME!, '.lmstudio', 'models'))).toBe(true);
+  });
+
+  it('refuses --keep and --max-gb together, and a budget that is not a number', async () => {
+    const env = testEnv(home, { HOME: path.join(home, 'h') });
+    const both = await runCliProcess(['cleanup', '--keep', '1', '--max-gb', '5'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--keep N or --max-gb X/);
+    const bad = await runCliProcess(['cleanup', '--max-gb', 'lots'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-gb must be a number of gigabytes/);
+  });
+});
+
+describe('where the tools keep their models', () => {
+  it('follows LM Studio’s home pointer and its Models Directory setting, and Jan’s settings.json data_folder', async () => {
+    const h = path.join(home, 'h');
+    const lmHome = path.join(home, 'elsewhere', 'lmstudio-home');
+    const lmModels = path.join(home, 'big-disk', 'lm-models');
+    fs.mkdirSync(h, { recursive: true });
+    fs.writeFileSync(path.join(h, '.lmstudio-home-pointer'), `${lmHome}\n`);
+    fs.mkdirSync(lmHome, { recursive: true });
+    fs.writeFileSync(path.join(lmHome, 'settings.json'), JSON.stringify({ downloadsFolder: lmModels, other: 1 }));
+    makeLmStudioModel(lmModels, 'lmstudio-community/Qwen3-0.6B-GGUF', { 'Qwen3-0.6B-Q8_0.gguf': fakeGguf(5000, 2) });
+    const janData = path.join(home, 'big-disk', 'jan');
+    fs.mkdirSync(path.join(h, '.local', 'share', 'Jan'), { recursive: true });
+    fs.writeFileSync(path.join(h, '.local', 'share', 'Jan', 'settings.json'), JSON.stringify({ data_folder: janData, quick_ask: false }));
+    makeJanModel(janData, 'Menlo/Jan-nano-gguf/jan-nano-4b-Q4_K_M', fakeGguf(4000, 3));
+    // Jan copies the data folder on a move and leaves the old one: the default still holds a model.
+    makeJanModel(path.join(h, '.local', 'share', 'Jan', 'data'), 'old-model', fakeGguf(3000, 4));
+    core = openTestCore(home, { HOME: h });
+    const r = await scan(core);
+    const ids = r.models.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['lmstudio:lmstudio-community/Qwen3-0.6B-GGUF', 'jan:Menlo/Jan-nano-gguf/jan-nano-4b-Q4_K_M', 'jan:old-model']));
+    expect(model(r, 'lmstudio:lmstudio-community/Qwen3-0.6B-GGUF').location).toBe(path.join(lmModels, 'lmstudio-community', 'Qwen3-0.6B-GGUF'));
+    expect(r.roots.filter((x) => x.tool === 'jan').map((x) => x.path)).toEqual([path.join(janData, 'llamacpp', 'models'), path.join(h, '.local', 'share', 'Jan', 'data', 'llamacpp', 'models')]);
+  });
+
+  it('takes JAN_DATA_FOLDER and LMSTUDIO_MODELS_DIR over everything else; the platform decides Jan’s default', async () => {
+    const { janDataFolders, lmStudioModelRoots } = await import('../../src/main/core/inventory/inventory-roots');
+    const h = path.join(home, 'h');
+    expect(await janDataFolders({ HOME: h, JAN_DATA_FOLDER: '/srv/jan' }, 'linux')).toEqual(['/srv/jan']);
+    expect(await janDataFolders({ HOME: h }, 'linux')).toEqual([path.join(h, '.local', 'share', 'Jan', 'data')]);
+    expect(await janDataFolders({ HOME: h, XDG_DATA_HOME: '/xdg' }, 'linux')).toEqual(['/xdg/Jan/data']);
+    expect(await janDataFolders({ HOME: h }, 'darwin')).toEqual([path.join(h, 'Library', 'Application Support', 'Jan', 'data')]);
+    expect(await janDataFolders({ HOME: h, APPDATA: '/appdata' }, 'win32')).toEqual([path.join('/appdata', 'Jan', 'data')]);
+    expect(await lmStudioModelRoots({ HOME: h, LMSTUDIO_MODELS_DIR: `/a${path.delimiter}/b` })).toEqual(['/a', '/b']);
+    expect(await lmStudioModelRoots({ HOME: h })).toEqual([path.join(h, '.lmstudio', 'models'), path.join(h, '.cache', 'lm-studio', 'models')]);
+    // Before 0.3 LM Studio lived in ~/.cache/lm-studio; its CLI still picks that when it exists.
+    fs.mkdirSync(path.join(h, '.cache', 'lm-studio'), { recursive: true });
+    expect((await lmStudioModelRoots({ HOME: h }))[0]).toBe(path.join(h, '.cache', 'lm-studio', 'models'));
+  });
+});
+
+describe('the scan job', () => {
+  it('reports hashing progress in bytes, cancels mid-file, and pauses and resumes', async () => {
+    const h = path.join(home, 'h');
+    const big = path.join(makeLmStudioModel(path.join(h, '.lmstudio', 'models'), 'big/model-GGUF', { 'small.gguf': fakeGguf(1000, 1) }), 'big.gguf');
+    fs.closeSync(fs.openSync(big, 'w'));
+    fs.truncateSync(big, 1_000_000_000); // sparse: no disk used, but every byte is read
+    core = openTestCore(home, { HOME: h });
+    const c = core;
+    const firstHashing = (id: number): Promise<void> =>
+      new Promise((resolve) => {
+        const off = c.bus.on('job.updated', (j) => {
+          if (j.id === id && j.phase === 'hashing' && typeof j.detail?.bytesTotal === 'number') {
+            off();
+            resolve();
+          }
+        });
+      });
+    const job = await c.invoke('inventory.scan', { verifyNames: false });
+    await firstHashing(job.id);
+    const detail = c.jobStore.get(job.id)?.detail;
+    expect(detail?.bytesTotal).toBe(1_000_000_000 + 1000);
+    await c.invoke('jobs.cancel', { id: job.id });
+    expect((await c.jobs.waitForSettled(job.id)).state).toBe('cancelled');
+    expect(c.db.prepare('SELECT 1 FROM inventory_hashes WHERE path = ?').get(fs.realpathSync(big))).toBeUndefined();
+
+    const again = await c.invoke('inventory.scan', { verifyNames: false });
+    await firstHashing(again.id);
+    expect((await c.invoke('jobs.pause', { id: again.id })).state).toBe('paused');
+    c.jobs.resume(again.id);
+    const final = await c.jobs.waitForSettled(again.id);
+    expect(final.state).toBe('done');
+    const r = (await c.invoke('inventory.get', {}))!;
+    expect(r.files.find((f) => f.path === fs.realpathSync(big))?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  }, 120_000);
+});
+
+describe('inventory on the command line', () => {
+  it('prints tools, models with safe-to-delete marks and duplicates; --last reprints without scanning', async () => {
+    const t = buildTrees();
+    const env = testEnv(home, t.env);
+    const r = await runCliProcess(['inventory', '--files'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^LM Studio\s+1\s+1\s+300\.0 KB$/m);
+    expect(r.stdout).toMatch(/lmstudio\s+TheBloke\/tiny-GGUF\s+300\.0 KB\s+1\s+\S+\s+yes/);
+    expect(r.stdout).toContain('Duplicates: 1 group(s), 900.0 KB in extra copies; hardlinks on the same filesystem would save 900.0 KB, `dedupe` saves 300.0 KB');
+    expect(r.stdout).toContain(`${GGUF_SHA.slice(0, 12)}…  300.0 KB  name-verified  immutable  ${fs.realpathSync(t.ollamaBlob)}`);
+    expect(r.stdout).toMatch(/not in this database yet: collections, collection_indexes, migrations/);
+    const last = await runCliProcess(['inventory', '--last', '--json'], env);
+    expect(last.code).toBe(0);
+    expect((JSON.parse(last.stdout) as InventoryReportDTO).stats.filesHashed).toBeGreaterThan(0);
+  });
+});

@@ -58,7 +58,10 @@ export const InventoryModelSchema = z.object({
   files: z.number().int().nonnegative(),
   /** Bytes deleting it would give back: its files no other model uses and that have no other link. */
   freeableBytes: z.number().int().nonnegative(),
-  /** Newest access time of its files (relatime: updated about once a day), as `hf cache scan` reports it. */
+  /**
+   * Access time of its largest file, the weights, which only loading the model reads (relatime: updated about once a
+   * day); hashing does not touch it (O_NOATIME where the OS allows).
+   */
   lastUsed: z.string().nullable(),
   lastModified: z.string().nullable(),
   /** True only when no staging/production/current registry version, no active job and no collection or migration uses it. */

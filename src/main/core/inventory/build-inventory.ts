@@ -218,7 +218,9 @@ export async function buildInventory(core: CoreServices, hubStore: HubStore, opt
       sizeBytes: fs_.reduce((s, f) => s + f.size, 0),
       files: fs_.length,
       freeableBytes: freeable.get(m.id) ?? 0,
-      lastUsed: newest((f) => f.atimeMs),
+      // The weights (its largest file) are read only when the model is loaded; small config files are read by
+      // scanners too (this one, `detect`), which would make every model look just used.
+      lastUsed: fs_.length ? iso([...fs_].sort((a, b) => b.size - a.size || b.atimeMs - a.atimeMs)[0]!.atimeMs) : null,
       lastModified: newest((f) => f.mtimeMs),
       safeToDelete: true,
       usedBy: [] as string[],
