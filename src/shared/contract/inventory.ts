@@ -216,7 +216,12 @@ export const inventoryContract = {
   ),
   'inventory.retention': mutation(
     'Keep the models on disk under a budget: remove models that are safe to delete, least recently used first, until the total is at most maxBytes; dryRun lists them',
-    z.object({ maxBytes: z.number().int().nonnegative(), dryRun: z.boolean().default(true) }),
+    z.object({
+      maxBytes: z.number().int().nonnegative(),
+      dryRun: z.boolean().default(true),
+      /** Remove only these model ids (the confirmed preview's), and only those the plan made now still lists. */
+      only: z.array(z.string()).max(10_000).optional(),
+    }),
     RetentionResultSchema,
   ),
 };

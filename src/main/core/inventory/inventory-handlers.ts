@@ -34,10 +34,12 @@ export function createInventoryHandlers(core: CoreServices, hubStore: HubStore, 
       const job = !dryRun && links.length ? core.jobs.start(INVENTORY_DEDUPE_JOB, { actions: links, scannedAt: snapshot.scannedAt }) : null;
       return { dryRun, links, skipped, bytesSaved, job, scannedAt: snapshot.scannedAt };
     },
-    'inventory.retention': async ({ maxBytes, dryRun }) => {
+    'inventory.retention': async ({ maxBytes, dryRun, only }) => {
       // Sizes only (no hashing): a plan is made from what is on disk right now, not from an older scan.
       const report = await buildInventory(core, hubStore, { hash: false });
-      const plan = planRetention(report, maxBytes);
+      const fresh = planRetention(report, maxBytes);
+      // A confirmed preview: never more than it listed, even when a model became least recently used meanwhile.
+      const plan = only ? { ...fresh, remove: fresh.remove.filter((r) => only.includes(r.id)) } : fresh;
       if (dryRun) return { dryRun, ...plan, bytesFreed: 0, warnings: report.warnings };
       const roots = await inventoryRoots({ env: core.env, dataDir: core.dataDir, hubCacheDir: core.settings.values().hubCacheDir });
       const applied = await applyRetention(plan, handlers(), roots);

@@ -1,4 +1,5 @@
 import { DetectedPage } from './DetectedPage';
+import { InventoryPage } from './InventoryPage';
 import { ModelsPage } from './ModelsPage';
 import { DownloadsPage } from './DownloadsPage';
 import { SettingsPage } from './SettingsPage';
@@ -16,5 +17,6 @@ export const PAGES: PageEntry[] = [
   { id: 'models', label: 'Models', component: ModelsPage },
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'detected', label: 'Detected', component: DetectedPage },
+  { id: 'inventory', label: 'Inventory', component: InventoryPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];
