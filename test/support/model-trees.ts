@@ -45,7 +45,7 @@ export function makeVoskModel(dir: string, opts: { omit?: Array<'am' | 'conf' | 
 export function makeHfRepo(
   cache: string,
   repoId: string,
-  revisions: Array<{ commit: string; ref?: string; files: Record<string, string> }>,
+  revisions: Array<{ commit: string; ref?: string; files: Record<string, string | Buffer> }>,
   incomplete: Array<{ name: string; bytes: number }> = [],
 ): string {
   const repo = path.join(cache, `models--${repoId.replace('/', '--')}`);

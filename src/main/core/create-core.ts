@@ -49,6 +49,8 @@ export interface CreateCoreOptions {
 
 export interface Core extends CoreServices {
   handlers: Handlers;
+  /** The process's one embedding service (sessions, lanes, cache), for in-process callers such as benchmarks. */
+  embeddings: EmbeddingService;
   /** Validates raw input at the edge, then runs the method: what every transport calls. */
   call(method: string, input: unknown): Promise<unknown>;
   /** The typed form, for in-process callers (CLI, tests). */
@@ -135,6 +137,7 @@ export function createCore(options: CreateCoreOptions): Core {
   return {
     ...services,
     handlers,
+    embeddings,
     call,
     invoke: (method, input) => call(method, input) as Promise<never>,
     async close() {

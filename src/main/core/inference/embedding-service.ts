@@ -19,6 +19,8 @@ export interface EmbedOptions {
   lane?: Lane;
   variant?: Variant;
   cache?: boolean;
+  /** Texts per forward pass; default: the lane's (32). */
+  batchSize?: number;
 }
 
 /** Vectors of one model for the texts given, in their order: what in-process callers (collections, bench) use. */
@@ -121,7 +123,7 @@ export class EmbeddingService {
     let inferenceMs = 0;
     const computed = new Map<string, { vector: Float32Array; tokens: number; truncated: boolean }>();
     if (missHashes.length) {
-      const out = await this.lanes().embed(options.lane ?? 'rt', spec, missHashes.map((h) => unique.get(h)!));
+      const out = await this.lanes().embed(options.lane ?? 'rt', spec, missHashes.map((h) => unique.get(h)!), options.batchSize ?? null);
       dimension = out.dimension;
       ep = out.session.executionProvider;
       fallbackReason = out.session.fallbackReason;

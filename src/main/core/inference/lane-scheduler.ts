@@ -30,6 +30,8 @@ interface Part {
 
 interface Request {
   lane: Lane;
+  /** The caller's micro-batch size (bench, migrations); else the lane's. */
+  batch: number | null;
   spec: ModelSpec;
   texts: string[];
   /** Next text to hand out. */
@@ -94,12 +96,13 @@ export class LaneScheduler {
     this.idleTimer.unref();
   }
 
-  embed(lane: Lane, spec: ModelSpec, texts: string[]): Promise<LaneResult> {
+  embed(lane: Lane, spec: ModelSpec, texts: string[], batch: number | null = null): Promise<LaneResult> {
     if (this.closed) return Promise.reject(new AppError('INTERNAL', 'The inference service is shutting down.'));
     if (lane === 'rt') this.lastRtAt = Date.now();
     return new Promise<LaneResult>((resolve, reject) => {
       this.queues[lane].push({
         lane,
+        batch,
         spec,
         texts,
         cursor: 0,
@@ -251,13 +254,13 @@ export class LaneScheduler {
     const { rtBatch = 32, bulkBatch = 32, bulkBatchUnderRt = 4 } = this.options;
     if (slot.lanes.includes('rt')) {
       const r = this.queues.rt.find((q) => q.cursor < q.texts.length);
-      if (r) return { request: r, count: rtBatch };
+      if (r) return { request: r, count: r.batch ?? rtBatch };
     }
     if (slot.lanes.includes('bulk')) {
       // The next slot goes to real time: bulk waits while an RT batch runs on another worker (they would share cores).
       if (!this.options.sharedWorker && this.rtActive()) return null;
       const r = this.queues.bulk.find((q) => q.cursor < q.texts.length);
-      if (r) return { request: r, count: Date.now() - this.lastRtAt < RT_RECENT_MS ? bulkBatchUnderRt : bulkBatch };
+      if (r) return { request: r, count: Date.now() - this.lastRtAt < RT_RECENT_MS ? Math.min(bulkBatchUnderRt, r.batch ?? bulkBatch) : (r.batch ?? bulkBatch) };
     }
     return null;
   }
