@@ -105,6 +105,7 @@ function EmbedResultView({ result, texts }: { result: EmbedResultDTO; texts: str
         <dt>Execution provider</dt>
         <dd>
           <span data-testid="embed-provider">{result.executionProvider}</span>
+          {result.executionProvider === 'cache' && <span className="muted"> (every vector came from the embedding cache; no model ran)</span>}
           {result.fallbackReason && (
             <div className="warn-text" data-testid="embed-fallback">
               Fell back: {result.fallbackReason}
