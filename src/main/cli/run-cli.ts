@@ -13,6 +13,7 @@ import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
 import { registerTokenCommand } from './commands/token-command';
+import { registerUpstreamCommands } from './commands/upstream-command';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
   registerInferenceCommands(program, ctx);
+  registerUpstreamCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }

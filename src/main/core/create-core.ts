@@ -33,9 +33,11 @@ import { createFileSecretStore, type SecretCodec } from './secrets/secret-store'
 import { settingsSchema } from './settings/settings-schema';
 import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
+import { createUpstreamHandlers } from './upstream/upstream-handlers';
+import { upstreamSchema } from './upstream/upstream-schema';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -99,6 +101,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
+  const { stop: stopUpstream, ...upstreamHandlers } = createUpstreamHandlers(services, hubStore);
   const handlers: Handlers = {
     ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
@@ -107,6 +110,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createDetectHandlers(services),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createInferenceHandlers(services, embeddings),
+    ...upstreamHandlers,
   };
 
   jobs.recoverOrphans();
@@ -145,6 +149,7 @@ export function createCore(options: CreateCoreOptions): Core {
       closed = true;
       await Promise.all(services.beforeClose.map((fn) => fn().catch(() => undefined)));
       await embeddings.close();
+      stopUpstream();
       stopWatch();
       stopRegistryWatch();
       clearInterval(orphanTimer);

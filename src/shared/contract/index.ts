@@ -7,6 +7,7 @@ import { inferenceContract } from './inference';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
+import { upstreamContract } from './upstream';
 
 export * from './define';
 export * from './detect';
@@ -17,6 +18,7 @@ export * from './inference';
 export * from './jobs';
 export * from './registry';
 export * from './system';
+export * from './upstream';
 
 /** The one contract: every capability of Model Center, served over IPC, HTTP and the CLI alike. */
 export const contract = {
@@ -29,6 +31,7 @@ export const contract = {
   ...recommendedContract,
   ...cleanupContract,
   ...inferenceContract,
+  ...upstreamContract,
 };
 
 export type Contract = typeof contract;

@@ -27,6 +27,8 @@ export const EditableSettingsSchema = z.object({
   embeddingCacheMb: z.number().int().min(0).max(1_000_000),
   /** Used by `embed` when no model is named ('' = none: the caller must name one). */
   defaultEmbeddingModel: z.union([z.literal(''), InferenceModelRefSchema]),
+  /** Check downloaded models against their upstream branch every N hours in the app and `serve`; 0 = off. */
+  upstreamCheckHours: z.number().int().min(0).max(24 * 30),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;

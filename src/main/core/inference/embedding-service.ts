@@ -130,15 +130,16 @@ export class EmbeddingService {
       if (fallbackReason) this.lastFallback = fallbackReason;
       queueMs = out.queueMs;
       inferenceMs = out.inferenceMs;
-      if (model.registryDimension !== null && model.registryDimension !== dimension) {
-        throw new AppError('DIMENSION_MISMATCH', `${model.registryModel} is registered with dimension ${model.registryDimension}, but its model returns ${dimension}.`, {
-          hint: 'Correct the registry entry (registry.upsertModel with the right dimension) or point the version at the right files.',
-        });
-      }
       missHashes.forEach((h, i) =>
         computed.set(h, { vector: out.vectors.slice(i * dimension, (i + 1) * dimension), tokens: out.lengths[i]!, truncated: out.truncated[i]! }),
       );
       if (useCache) this.cache.put(model.modelKey, missHashes.map((h) => ({ hash: h, ...computed.get(h)! })));
+    }
+    // Checked for cached vectors too: the registry entry may have been corrected (or broken) since they were made.
+    if (model.registryDimension !== null && model.registryDimension !== dimension) {
+      throw new AppError('DIMENSION_MISMATCH', `${model.registryModel} is registered with dimension ${model.registryDimension}, but its model returns ${dimension}.`, {
+        hint: 'Correct the registry entry (registry.upsertModel with the right dimension) or point the version at the right files.',
+      });
     }
     const vectors = new Float32Array(texts.length * dimension);
     const tokens: number[] = [];
@@ -157,7 +158,8 @@ export class EmbeddingService {
       truncated,
       executionProvider: ep ?? 'cache',
       fallbackReason,
-      cache: { hits: texts.length - missHashes.length, misses: missHashes.length },
+      // Duplicates within one call are computed once but count as misses: only vectors read from the cache are hits.
+      cache: { hits: hashes.filter((h) => cached.has(h)).length, misses: hashes.filter((h) => !cached.has(h)).length },
       timings: { totalMs: performance.now() - t0, queueMs, inferenceMs },
     };
   }

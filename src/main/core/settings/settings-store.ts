@@ -25,6 +25,7 @@ function defaults(env: Env): EditableSettings {
     modelIdleUnloadSeconds: 300,
     embeddingCacheMb: 256,
     defaultEmbeddingModel: '',
+    upstreamCheckHours: 0,
   };
 }
 
