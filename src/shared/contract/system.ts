@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
+import { AbsolutePathSchema } from './detect';
 import { RequiredModelsSchema } from './ensure';
 import { JOB_STATES } from './jobs';
 import { MlflowStatusSchema } from './registry';
@@ -16,6 +17,8 @@ export const EditableSettingsSchema = z.object({
   mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
   /** Models this machine must have (`model-center ensure`): ollama:<name>, vosk:<url|name>, hf:<org/name>[@rev]. */
   requiredModels: RequiredModelsSchema,
+  /** Extra folders searched for Vosk models (MODEL_CENTER_VOSK_DIRS, a path list, wins over this). */
+  voskDirs: z.array(AbsolutePathSchema).max(50),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;
