@@ -65,7 +65,8 @@ function formatDeleted(r: DetectDeleteResultDTO): string {
 export function registerDetectCommands(program: Command, ctx: CliContext): void {
   const detect = program
     .command('detect')
-    .description('Find models already on this machine (Ollama, Vosk, Hugging Face cache, legacy sentence-transformers); `detect delete` removes one')
+    .summary('Find models already on this machine (Ollama, Vosk, HF cache, legacy sentence-transformers); `detect delete` removes one')
+    .description('Find models already on this machine (Ollama, Vosk, Hugging Face cache, legacy sentence-transformers). `model-center detect delete <source> <name>` deletes one of them.')
     .option('--json', 'print JSON')
     .action(async (_o, cmd: Command) => {
       const r = await ctx.getCore().invoke('detect', {});

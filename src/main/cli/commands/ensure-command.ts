@@ -121,6 +121,7 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
 
   program
     .command('cleanup')
+    .summary('Keep the N most recent revisions/versions of each model, remove (or archive) the rest; --dry-run lists them')
     .description(
       'Keep the N most recent of each model, remove the rest: HF cache revisions, registry versions (archived), older Vosk versions, older Ollama tags of families in requiredModels (others are only listed); never current, production, pinned or in-use ones',
     )
