@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../support/browser';
+import { detectRoots } from '../support/detect-fixture';
 import { makeStLegacy, makeVoskModel } from '../support/model-trees';
 import { startServe, type ServeProcess } from '../support/serve-process';
 import { makeTempDir, removeDir } from '../support/temp-home';
@@ -46,14 +47,7 @@ describe.skipIf(missing)('Detected page actions in a browser', () => {
     home = makeTempDir('mc-e2e-detect-actions-');
     for (const name of ['vosk-model-small-ru-0.15', 'vosk-model-small-ru-0.22', 'vosk-model-small-de-0.15']) makeVoskModel(vosk(name));
     makeStLegacy(path.join(home, 'st'), 'org_legacy-mini', { pooling: { pooling_mode_mean_tokens: true }, maxSeqLength: 128 });
-    serve = await startServe(home, {
-      HOME: path.join(home, 'h'),
-      OLLAMA_MODELS: path.join(home, 'ollama'),
-      MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-      HF_HUB_CACHE: path.join(home, 'hub'),
-      SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-      OLLAMA_HOST: 'http://127.0.0.1:9',
-    });
+    serve = await startServe(home, detectRoots(home));
     await rpc(serve, 'registry.upsertModel', { name: 'emb', type: 'embedding', provider: 'local' });
     for (const version of ['1.0.0', '1.1.0']) await rpc(serve, 'registry.registerVersion', { model: 'emb', version });
     await rpc(serve, 'settings.update', { requiredModels: ['vosk:vosk-model-small-ru-0.22'] });
@@ -148,7 +142,9 @@ describe.skipIf(missing)('Settings page: required models and Vosk folders', () =
   it('saves both lists, refuses a relative folder, and Detected then scans the folder', async () => {
     const home = makeTempDir('mc-e2e-settings-vosk-');
     makeVoskModel(path.join(home, 'my-vosk', 'vosk-model-small-fr-0.22'));
-    const serve = await startServe(home, { HOME: path.join(home, 'h'), OLLAMA_MODELS: path.join(home, 'ollama'), HF_HUB_CACHE: path.join(home, 'hub'), OLLAMA_HOST: 'http://127.0.0.1:9' });
+    // No MODEL_CENTER_VOSK_DIRS here: the setting is what this test edits.
+    const { MODEL_CENTER_VOSK_DIRS: _vosk, ...roots } = detectRoots(home);
+    const serve = await startServe(home, roots);
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();

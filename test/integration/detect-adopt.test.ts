@@ -1,50 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core/create-core';
+import { describe, expect, it } from 'vitest';
 import { adoptedName } from '../../src/shared/contract';
-import { AppError } from '../../src/shared/errors';
 import { makeStLegacy } from '../support/model-trees';
 import { runCliProcess } from '../support/run-cli';
-import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { failure, useDetectFixture } from '../support/detect-fixture';
 
-let home: string;
-let core: Core | undefined;
-
-beforeEach(() => {
-  home = makeTempDir('mc-adopt-');
-});
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  removeDir(home);
-});
-
-function env(): Record<string, string> {
-  return {
-    MODEL_CENTER_HOME: home,
-    HOME: path.join(home, 'h'),
-    OLLAMA_MODELS: path.join(home, 'ollama'),
-    HF_HUB_CACHE: path.join(home, 'hub'),
-    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-    OLLAMA_HOST: 'http://127.0.0.1:9',
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
+const t = useDetectFixture('mc-adopt-');
 
 describe('detect.adoptLegacy', () => {
   it('registers a legacy folder with dimension, max length and pooling read from it, first version in development', async () => {
-    const dir = makeStLegacy(path.join(home, 'st'), 'sentence-transformers_All-MiniLM-L6-v2', { pooling: { pooling_mode_mean_tokens: true }, maxSeqLength: 256 });
-    core = openTestCore(home, env());
+    const dir = makeStLegacy(path.join(t.home, 'st'), 'sentence-transformers_All-MiniLM-L6-v2', { pooling: { pooling_mode_mean_tokens: true }, maxSeqLength: 256 });
+    const core = t.open();
     const before = await core.invoke('detect', {});
     const row = before.groups.find((g) => g.source === 'sentence-transformers')?.models[0];
     expect(row).toMatchObject({ name: 'sentence-transformers/All-MiniLM-L6-v2', registryModel: null });
@@ -74,8 +41,8 @@ describe('detect.adoptLegacy', () => {
   });
 
   it('takes the Dense layer for the dimension, a given name and version; unclear pooling stays empty and says why', async () => {
-    const dir = makeStLegacy(path.join(home, 'st'), 'org_Projected', { pooling: { pooling_mode_cls_token: true, pooling_mode_max_tokens: true }, dense: 768 });
-    core = openTestCore(home, env());
+    const dir = makeStLegacy(path.join(t.home, 'st'), 'org_Projected', { pooling: { pooling_mode_cls_token: true, pooling_mode_max_tokens: true }, dense: 768 });
+    const core = t.open();
     const r = await core.invoke('detect.adoptLegacy', { path: dir, name: 'projected-embed', version: 'v2' });
     expect(r.model).toMatchObject({ name: 'projected-embed', dimension: 768, maxSeqLength: null, pooling: null });
     expect(r.version.version).toBe('2.0.0');
@@ -85,14 +52,14 @@ describe('detect.adoptLegacy', () => {
   });
 
   it('refuses a name that exists, a folder adopted already, and a folder that is not a sentence-transformers model', async () => {
-    const st = path.join(home, 'st');
+    const st = path.join(t.home, 'st');
     const a = makeStLegacy(st, 'org_alpha', { pooling: { pooling_mode_mean_tokens: true } });
     const b = makeStLegacy(st, 'other_alpha', { pooling: { pooling_mode_mean_tokens: true } });
     const noWeights = makeStLegacy(st, 'org_noweights', { weights: false });
     const plain = path.join(st, 'org_plain');
     fs.mkdirSync(plain, { recursive: true });
     fs.writeFileSync(path.join(plain, 'config.json'), '{}');
-    core = openTestCore(home, env());
+    const core = t.open();
     await core.invoke('detect.adoptLegacy', { path: a });
 
     const taken = await failure(core.invoke('detect.adoptLegacy', { path: b }));
@@ -126,18 +93,18 @@ describe('detect.adoptLegacy', () => {
 
 describe('model-center adopt', () => {
   it('adopts with --name and prints what it read; exits 1 on a taken name and 2 on a folder that is not a model', async () => {
-    const dir = makeStLegacy(path.join(home, 'st'), 'cointegrated_rubert-tiny2', { pooling: { pooling_mode_cls_token: true }, maxSeqLength: 2048 });
-    const ok = await runCliProcess(['adopt', dir, '--name', 'rubert-tiny2', '--first-version', '1.0.1'], env());
+    const dir = makeStLegacy(path.join(t.home, 'st'), 'cointegrated_rubert-tiny2', { pooling: { pooling_mode_cls_token: true }, maxSeqLength: 2048 });
+    const ok = await runCliProcess(['adopt', dir, '--name', 'rubert-tiny2', '--first-version', '1.0.1'], t.env());
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/Registered rubert-tiny2 1\.0\.1 \(development\): embedding, local, /);
     expect(ok.stdout).toMatch(/dimension 384, max sequence length 2048, pooling cls/);
-    const again = await runCliProcess(['adopt', dir, '--json'], env());
+    const again = await runCliProcess(['adopt', dir, '--json'], t.env());
     expect(again.code).toBe(1);
     expect((JSON.parse(again.stdout) as { error: { code: string } }).error.code).toBe('CONFLICT');
-    const bad = await runCliProcess(['adopt', home], env());
+    const bad = await runCliProcess(['adopt', t.home], t.env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a sentence-transformers model: no modules\.json/);
-    const help = await runCliProcess(['adopt', '--help'], env());
+    const help = await runCliProcess(['adopt', '--help'], t.env());
     expect(help.stdout).toMatch(/--first-version <version>/);
   });
 });

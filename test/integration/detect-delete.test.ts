@@ -1,66 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core/create-core';
-import { AppError } from '../../src/shared/errors';
+import { describe, expect, it } from 'vitest';
 import { makeHfRepo, makeOllamaStore, makeStLegacy, makeVoskModel } from '../support/model-trees';
-import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
+import { startFakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
-import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { bytesUnder, failure, useDetectFixture } from '../support/detect-fixture';
 
-let home: string;
-let core: Core | undefined;
-let fake: FakeOllama | undefined;
-
-beforeEach(() => {
-  home = makeTempDir('mc-detect-delete-');
-});
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  await fake?.close();
-  fake = undefined;
-  removeDir(home);
-});
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MODEL_CENTER_HOME: home,
-    HOME: path.join(home, 'h'),
-    OLLAMA_MODELS: path.join(home, 'ollama'),
-    MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-    HF_HUB_CACHE: path.join(home, 'hub'),
-    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-    OLLAMA_HOST: fake?.host ?? 'http://127.0.0.1:9',
-    ...extra,
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
-
-function bytesUnder(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += fs.statSync(path.join(e.parentPath, e.name)).size;
-  return n;
-}
+const t = useDetectFixture('mc-detect-delete-');
 
 const C1 = '1'.repeat(40);
 const C2 = '2'.repeat(40);
 
 describe('detect.delete: folders', () => {
   it('deletes a Vosk folder and a legacy folder after a dry run that shows the bytes', async () => {
-    const ru = path.join(home, 'vosk', 'vosk-model-small-ru-0.22');
+    const ru = path.join(t.home, 'vosk', 'vosk-model-small-ru-0.22');
     makeVoskModel(ru);
-    const legacy = makeStLegacy(path.join(home, 'st'), 'org_old');
-    core = openTestCore(home, env());
+    const legacy = makeStLegacy(path.join(t.home, 'st'), 'org_old');
+    const core = t.open();
     const size = bytesUnder(ru);
 
     const dry = await core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-small-ru-0.22', dryRun: true });
@@ -69,7 +25,7 @@ describe('detect.delete: folders', () => {
     const real = await core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-small-ru-0.22', location: ru });
     expect(real.bytesFreed).toBe(size);
     expect(fs.existsSync(ru)).toBe(false);
-    expect(fs.existsSync(path.join(home, 'vosk'))).toBe(true);
+    expect(fs.existsSync(path.join(t.home, 'vosk'))).toBe(true);
 
     await core.invoke('detect.delete', { source: 'sentence-transformers', name: 'org/old', location: legacy });
     expect(fs.existsSync(legacy)).toBe(false);
@@ -78,26 +34,26 @@ describe('detect.delete: folders', () => {
   });
 
   it('never deletes outside the scanned roots, nor a root itself', async () => {
-    makeVoskModel(path.join(home, 'vosk', 'vosk-model-small-ru-0.22'));
-    const outside = path.join(home, 'outside');
+    makeVoskModel(path.join(t.home, 'vosk', 'vosk-model-small-ru-0.22'));
+    const outside = path.join(t.home, 'outside');
     makeVoskModel(path.join(outside, 'vosk-model-small-ru-0.22'));
-    core = openTestCore(home, env());
-    for (const location of [path.join(outside, 'vosk-model-small-ru-0.22'), `${path.join(home, 'vosk')}/../outside/vosk-model-small-ru-0.22`, '/etc', 'vosk/vosk-model-small-ru-0.22']) {
+    let core = t.open();
+    for (const location of [path.join(outside, 'vosk-model-small-ru-0.22'), `${path.join(t.home, 'vosk')}/../outside/vosk-model-small-ru-0.22`, '/etc', 'vosk/vosk-model-small-ru-0.22']) {
       const err = await failure(core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-small-ru-0.22', location }));
       expect(err.code).toBe('FORBIDDEN');
       expect(err.message).toMatch(/Refusing to delete .*(outside the folders Model Center scans for vosk models|not an absolute path)/);
     }
     // A link inside a root that points out is refused too: the real path decides.
-    fs.symlinkSync(path.join(outside, 'vosk-model-small-ru-0.22'), path.join(home, 'vosk', 'vosk-model-link-0.1'));
-    const link = await failure(core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-link-0.1', location: path.join(home, 'vosk', 'vosk-model-link-0.1') }));
+    fs.symlinkSync(path.join(outside, 'vosk-model-small-ru-0.22'), path.join(t.home, 'vosk', 'vosk-model-link-0.1'));
+    const link = await failure(core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-link-0.1', location: path.join(t.home, 'vosk', 'vosk-model-link-0.1') }));
     expect(link.code).toBe('FORBIDDEN');
     expect(fs.existsSync(path.join(outside, 'vosk-model-small-ru-0.22', 'am', 'final.mdl'))).toBe(true);
 
     // A configured folder that is itself one model is listed, but deleting it would delete the setting's target.
     await core.close();
-    const single = path.join(home, 'single', 'vosk-model-small-de-0.15');
+    const single = path.join(t.home, 'single', 'vosk-model-small-de-0.15');
     makeVoskModel(single);
-    core = openTestCore(home, env({ MODEL_CENTER_VOSK_DIRS: single }));
+    core = t.open({ MODEL_CENTER_VOSK_DIRS: single });
     const root = await failure(core.invoke('detect.delete', { source: 'vosk', name: 'vosk-model-small-de-0.15' }));
     expect(root.code).toBe('FORBIDDEN');
     expect(root.message).toMatch(/it is a folder Model Center scans for vosk models, not one model/);
@@ -105,11 +61,11 @@ describe('detect.delete: folders', () => {
   });
 
   it('refuses while a job uses the model, or the registry serves from it', async () => {
-    const ru = path.join(home, 'vosk', 'vosk-model-small-ru-0.22');
+    const ru = path.join(t.home, 'vosk', 'vosk-model-small-ru-0.22');
     makeVoskModel(ru);
-    const legacy = makeStLegacy(path.join(home, 'st'), 'org_served', { pooling: { pooling_mode_mean_tokens: true } });
-    makeVoskModel(path.join(home, 'vosk', 'vosk-model-small-de-0.15'));
-    core = openTestCore(home, env());
+    const legacy = makeStLegacy(path.join(t.home, 'st'), 'org_served', { pooling: { pooling_mode_mean_tokens: true } });
+    makeVoskModel(path.join(t.home, 'vosk', 'vosk-model-small-de-0.15'));
+    const core = t.open();
 
     // Any job naming a file inside the folder uses it (a transcription, a bundle export…).
     const job = core.jobStore.insert('transcribe', 'Transcribe', { audio: '/tmp/a.wav', model: { dir: path.join(ru, 'am') } }, false, process.pid);
@@ -137,11 +93,11 @@ describe('detect.delete: folders', () => {
 
 describe('detect.delete: Hugging Face cache', () => {
   it('deletes one revision (bytes: only unshared blobs) or the whole repo; refused while a download uses it', async () => {
-    const repo = makeHfRepo(path.join(home, 'hub'), 'acme/emb', [
+    const repo = makeHfRepo(path.join(t.home, 'hub'), 'acme/emb', [
       { commit: C1, ref: 'v1', files: { 'config.json': '{"same":1}', 'model.onnx': 'a'.repeat(1000) } },
       { commit: C2, ref: 'main', files: { 'config.json': '{"same":1}', 'model.onnx': 'b'.repeat(3000) } },
     ]);
-    core = openTestCore(home, env());
+    const core = t.open();
     const dry = await core.invoke('detect.delete', { source: 'huggingface', name: 'acme/emb', revision: C1, dryRun: true });
     expect(dry.bytesFreed).toBe(1000);
     expect(dry.removes).toEqual([path.join(repo, 'snapshots', C1)]);
@@ -165,19 +121,20 @@ describe('detect.delete: Hugging Face cache', () => {
 
 describe('detect.delete: Ollama', () => {
   it('deletes through the server; bytes count blobs no other model shares; refuses a loaded model and a server that is down', async () => {
-    const store = path.join(home, 'ollama');
+    const store = path.join(t.home, 'ollama');
     makeOllamaStore(store, [
       { name: 'llama3', tag: '8b', layers: [5000, 100] },
       { name: 'gemma2', tag: '2b', layers: [3000] },
     ]);
-    fake = await startFakeOllama({
+    const fake = await startFakeOllama({
       models: [
         { name: 'llama3:8b', size: 5100, digest: 'a'.repeat(64) },
         { name: 'gemma2:2b', size: 3000, digest: 'b'.repeat(64) },
       ],
       running: ['gemma2:2b'],
     });
-    core = openTestCore(home, env());
+    t.fake = fake;
+    let core = t.open();
     const dry = await core.invoke('detect.delete', { source: 'ollama', name: 'llama3:8b', dryRun: true });
     // The two layers; the config blob is the same JSON for both models, so it stays.
     expect(dry.bytesFreed).toBe(5100);
@@ -191,9 +148,9 @@ describe('detect.delete: Ollama', () => {
     expect(fake.models.map((m) => m.name)).toEqual(['gemma2:2b']);
 
     await fake.close();
-    fake = undefined;
+    t.fake = undefined;
     await core.close();
-    core = openTestCore(home, env());
+    core = t.open();
     const down = await failure(core.invoke('detect.delete', { source: 'ollama', name: 'llama3:8b' }));
     expect(down.code).toBe('OLLAMA_UNAVAILABLE');
     expect(down.message).toMatch(/Ollama is not running at http:\/\/127\.0\.0\.1:9; start it with `ollama serve`/);
@@ -202,17 +159,17 @@ describe('detect.delete: Ollama', () => {
 
 describe('model-center detect delete', () => {
   it('asks for --yes with what would go, deletes with it, and refuses a path outside the roots', async () => {
-    const ru = path.join(home, 'vosk', 'vosk-model-small-ru-0.22');
+    const ru = path.join(t.home, 'vosk', 'vosk-model-small-ru-0.22');
     makeVoskModel(ru);
-    const ask = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22'], env());
+    const ask = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22'], t.env());
     expect(ask.code).toBe(2);
     expect(ask.stderr).toMatch(/Would delete vosk model vosk-model-small-ru-0\.22, freeing [\d.]+ KB:/);
     expect(ask.stderr).toMatch(/Run again with --yes/);
     expect(fs.existsSync(ru)).toBe(true);
-    const escape = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22', '--location', path.join(home, 'vosk', '..', 'h'), '--yes', '--json'], env());
+    const escape = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22', '--location', path.join(t.home, 'vosk', '..', 'h'), '--yes', '--json'], t.env());
     expect(escape.code).toBe(1);
     expect((JSON.parse(escape.stdout) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
-    const ok = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22', '--yes'], env());
+    const ok = await runCliProcess(['detect', 'delete', 'vosk', 'vosk-model-small-ru-0.22', '--yes'], t.env());
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/Deleted vosk model vosk-model-small-ru-0\.22: [\d.]+ KB freed\./);
     expect(fs.existsSync(ru)).toBe(false);

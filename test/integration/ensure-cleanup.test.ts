@@ -1,47 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import { stampChunks } from '../../src/main/core/registry/document-metadata';
 import { compareDotted, ollamaFamily, voskFamily } from '../../src/main/core/ensure/cleanup-runtimes';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
-import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
+import { startFakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
-import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { bytesUnder, useDetectFixture } from '../support/detect-fixture';
 
-let home: string;
-let core: Core | undefined;
-let fake: FakeOllama | undefined;
-
-beforeEach(() => {
-  home = makeTempDir('mc-cleanup-');
-});
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  await fake?.close();
-  fake = undefined;
-  removeDir(home);
-});
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MODEL_CENTER_HOME: home,
-    HOME: path.join(home, 'h'),
-    OLLAMA_MODELS: path.join(home, 'ollama'),
-    MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-    HF_HUB_CACHE: path.join(home, 'hub'),
-    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-    OLLAMA_HOST: fake?.host ?? 'http://127.0.0.1:9',
-    ...extra,
-  };
-}
-
-function bytesUnder(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += fs.statSync(path.join(e.parentPath, e.name)).size;
-  return n;
-}
+const t = useDetectFixture('mc-cleanup-');
 
 describe('cleanup helpers', () => {
   it('groups families and orders dotted versions by number', () => {
@@ -77,7 +45,7 @@ describe('models.cleanup: registry versions', () => {
   }
 
   it('keeps the N most recent, current, production, staging, stamped and in-use versions; archives the rest on apply', async () => {
-    core = openTestCore(home, env());
+    const core = t.open();
     await setup(core);
     const job = core.jobStore.insert('embed', 'Embed with emb 0.8', { model: 'emb', version: '0.8' }, false, process.pid);
 
@@ -111,7 +79,7 @@ describe('models.cleanup: registry versions', () => {
 
 describe('models.cleanup: Vosk and Ollama', () => {
   function voskTree(): Record<string, string> {
-    const root = path.join(home, 'vosk');
+    const root = path.join(t.home, 'vosk');
     const dirs: Record<string, string> = {};
     for (const name of ['vosk-model-small-ru-0.4', 'vosk-model-small-ru-0.15', 'vosk-model-small-ru-0.22', 'vosk-model-en-us-0.22', 'vosk-model-en-us-0.22-lgraph']) {
       dirs[name] = path.join(root, name);
@@ -123,7 +91,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
   }
 
   function ollamaTree(): void {
-    const store = path.join(home, 'ollama');
+    const store = path.join(t.home, 'ollama');
     makeOllamaStore(store, [
       { name: 'llama3', tag: '8b', layers: [800] },
       { name: 'llama3', tag: '70b', layers: [7000] },
@@ -141,10 +109,11 @@ describe('models.cleanup: Vosk and Ollama', () => {
   it('removes older Vosk versions (complete first) and older Ollama tags of required families; other families are only listed', async () => {
     const dirs = voskTree();
     ollamaTree();
-    fake = await startFakeOllama({
+    const fake = await startFakeOllama({
       models: ['llama3:8b', 'llama3:70b', 'gemma2:2b', 'gemma2:9b', 'gemma2:27b'].map((name) => ({ name, size: 1, digest: 'c'.repeat(64) })),
     });
-    core = openTestCore(home, env());
+    t.fake = fake;
+    const core = t.open();
     await core.invoke('settings.update', { requiredModels: ['vosk:vosk-model-small-ru-0.4', 'ollama:gemma2:2b'] });
     const sizes = { '0.15': bytesUnder(dirs['vosk-model-small-ru-0.15'] ?? ''), '0.23': bytesUnder(dirs['vosk-model-small-ru-0.23'] ?? '') };
 
@@ -174,7 +143,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
     expect(fs.existsSync(dirs['vosk-model-small-ru-0.15'] ?? '')).toBe(true);
     expect(fake.requests.some((r) => r.method === 'DELETE')).toBe(false);
 
-    const human = await runCliProcess(['cleanup', '--keep', '1', '--dry-run', '--only', 'vosk,ollama'], env());
+    const human = await runCliProcess(['cleanup', '--keep', '1', '--dry-run', '--only', 'vosk,ollama'], t.env());
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Vosk:\n.*\n.*vosk-model-small-ru\s+vosk-model-small-ru-0\.22\s+kept\s+among the 1 newest/);
     expect(human.stdout).toMatch(/gemma2\s+gemma2:27b\s+would remove\s+2\.7 KB/);
@@ -184,7 +153,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
 
     const real = await core.invoke('models.cleanup', { keep: 1, sources: ['vosk', 'ollama'] });
     expect(real.bytesFreed).toBe(dry.bytesFreed);
-    expect(fs.readdirSync(path.join(home, 'vosk')).sort()).toEqual(['vosk-model-en-us-0.22', 'vosk-model-en-us-0.22-lgraph', 'vosk-model-small-ru-0.22', 'vosk-model-small-ru-0.4']);
+    expect(fs.readdirSync(path.join(t.home, 'vosk')).sort()).toEqual(['vosk-model-en-us-0.22', 'vosk-model-en-us-0.22-lgraph', 'vosk-model-small-ru-0.22', 'vosk-model-small-ru-0.4']);
     expect(fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.body)).toEqual([{ name: 'gemma2:9b' }, { name: 'gemma2:27b' }]);
     expect(fake.models.map((m) => m.name)).toEqual(['llama3:8b', 'llama3:70b', 'gemma2:2b']);
   });
@@ -192,7 +161,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
   it('leaves Ollama alone when its server is down, and a Vosk model a job uses', async () => {
     const dirs = voskTree();
     ollamaTree();
-    core = openTestCore(home, env());
+    const core = t.open();
     await core.invoke('settings.update', { requiredModels: ['ollama:gemma2:2b'] });
     const job = core.jobStore.insert('transcribe', 'Transcribe', { modelDir: dirs['vosk-model-small-ru-0.15'] ?? '' }, false, process.pid);
     const r = await core.invoke('models.cleanup', { keep: 1, sources: ['vosk', 'ollama'] });
@@ -207,7 +176,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
   });
 
   it('CLI: an unknown source is a usage error', async () => {
-    const bad = await runCliProcess(['cleanup', '--keep', '1', '--only', 'pip'], env());
+    const bad = await runCliProcess(['cleanup', '--keep', '1', '--only', 'pip'], t.env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/sources/);
   });
