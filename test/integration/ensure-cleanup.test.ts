@@ -29,16 +29,20 @@ describe('models.cleanup: registry versions', () => {
     await c.invoke('registry.upsertModel', { name: 'emb', type: 'embedding', provider: 'local' });
     const versions: Array<[string, 'development' | 'staging' | 'production' | 'deprecated' | 'archived']> = [
       ['0.5.0', 'archived'],
+      ['0.6.0', 'deprecated'],
       ['0.8.0', 'development'],
       ['0.9.0', 'development'],
-      ['1.0.0', 'deprecated'],
+      ['1.0.0', 'production'],
       ['1.1.0', 'development'],
       ['1.2.0', 'staging'],
       ['2.0.0', 'production'],
       ['2.1.0', 'development'],
     ];
     for (const [version, status] of versions) await c.invoke('registry.registerVersion', { model: 'emb', version, status });
+    // 1.0.0 served before 2.0.0, then was deprecated: it is what rollback returns to.
+    await c.invoke('registry.setCurrent', { model: 'emb', version: '1.0.0' });
     await c.invoke('registry.setCurrent', { model: 'emb', version: '2.0.0' });
+    await c.invoke('registry.setStatus', { model: 'emb', version: '1.0.0', status: 'deprecated' });
     await c.invoke('registry.upsertModel', { name: 'small', type: 'embedding', provider: 'local' });
     await c.invoke('registry.registerVersion', { model: 'small', version: '1.0.0' });
     stampChunks(c.db, [{ collection: 'docs', chunkId: 'a', embeddingModel: 'emb', embeddingModelVersion: '0.9.0' }]);
@@ -58,21 +62,24 @@ describe('models.cleanup: registry versions', () => {
       ['2.1.0', 'among the 1 most recent'],
       ['2.0.0', 'current version'],
       ['1.2.0', 'in staging'],
+      ['1.0.0', 'previous version (what rollback returns to)'],
       ['0.9.0', '1 chunk(s) are indexed with it'],
       ['0.8.0', `job ${job.id} (embed, queued) uses it`],
     ]);
     expect(g?.removed.map((r) => [r.id, r.status])).toEqual([
       ['1.1.0', 'development'],
-      ['1.0.0', 'deprecated'],
+      ['0.6.0', 'deprecated'],
     ]);
     expect(dry.bytesFreed).toBe(0);
     expect((await core.invoke('registry.versions', { model: 'emb' })).find((v) => v.version === '1.1.0')?.status).toBe('development');
 
     const real = await core.invoke('models.cleanup', { keep: 1, sources: ['registry'] });
-    expect(real.registry[0]?.removed.map((r) => r.id)).toEqual(['1.1.0', '1.0.0']);
+    expect(real.registry[0]?.removed.map((r) => r.id)).toEqual(['1.1.0', '0.6.0']);
     expect(real.warnings).toEqual([]);
     const statuses = Object.fromEntries((await core.invoke('registry.versions', { model: 'emb' })).map((v) => [v.version, v.status]));
-    expect(statuses).toMatchObject({ '1.1.0': 'archived', '1.0.0': 'archived', '2.1.0': 'development', '0.8.0': 'development', '2.0.0': 'production' });
+    expect(statuses).toMatchObject({ '1.1.0': 'archived', '0.6.0': 'archived', '1.0.0': 'deprecated', '2.1.0': 'development', '0.8.0': 'development', '2.0.0': 'production' });
+    // Rollback still works: its target was kept out of the archive.
+    expect((await core.invoke('registry.rollback', { model: 'emb' })).to).toBe('1.0.0');
     expect((await core.invoke('models.cleanup', { keep: 1, dryRun: true, sources: ['registry'] })).registry[0]?.removed).toEqual([]);
   });
 });

@@ -33,7 +33,8 @@ function jobFor(core: CoreServices, jobs: StoredJob[], model: ModelRow, version:
 
 /**
  * Registry versions beyond the N most recent (semver order, archived ones not counted) move to `archived`.
- * Never the current version, one in production or staging, one chunks are stamped with, or one a job names.
+ * Never the current version, the previous one (rollback refuses an archived target), one in production or
+ * staging, one chunks are stamped with, or one a job names.
  * Versions have no files of their own (a model's files live in its source), so this frees no bytes.
  */
 export async function cleanupRegistry(core: CoreServices, handlers: Handlers, keep: number, dryRun: boolean, warnings: string[]): Promise<CleanupGroupDTO[]> {
@@ -52,7 +53,9 @@ export async function cleanupRegistry(core: CoreServices, handlers: Handlers, ke
       const why =
         model.current_version === v.version
           ? 'current version'
-          : v.status === 'production' || v.status === 'staging'
+          : model.previous_version === v.version
+            ? 'previous version (what rollback returns to)'
+            : v.status === 'production' || v.status === 'staging'
             ? `in ${v.status}`
             : n > 0
               ? `${n} chunk(s) are indexed with it`
