@@ -40,11 +40,13 @@ export function SettingsPage(): React.JSX.Element {
   const [saved, setSaved] = useState(false);
   // The raw text of the required-models box: split into refs on save, so typing a new line is not swallowed.
   const [requiredText, setRequiredText] = useState('');
+  const [voskText, setVoskText] = useState('');
 
   useEffect(() => {
     if (view) {
       setDraft(view.values);
       setRequiredText(view.values.requiredModels.join('\n'));
+      setVoskText(view.values.voskDirs.join('\n'));
     }
   }, [view]);
 
@@ -73,14 +75,18 @@ export function SettingsPage(): React.JSX.Element {
     e.preventDefault();
     const patch: Partial<EditableSettings> = {};
     for (const key of Object.keys(draft) as (keyof EditableSettings)[]) {
-      if (key === 'requiredModels') continue;
+      if (key === 'requiredModels' || key === 'voskDirs') continue;
       if (draft[key] !== view.values[key] && view.sources[key] !== 'env') Object.assign(patch, { [key]: draft[key] });
     }
-    const required = requiredText
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
+    const lines = (text: string): string[] =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    const required = lines(requiredText);
     if (required.join('\n') !== view.values.requiredModels.join('\n')) patch.requiredModels = required;
+    const vosk = lines(voskText);
+    if (view.sources.voskDirs !== 'env' && vosk.join('\n') !== view.values.voskDirs.join('\n')) patch.voskDirs = vosk;
     setSaved(await update(patch));
   };
 
@@ -121,6 +127,18 @@ export function SettingsPage(): React.JSX.Element {
         <label>
           Required models (one per line: ollama:gemma2:2b, vosk:vosk-model-small-ru-0.22, hf:org/name@rev)
           <textarea name="requiredModels" rows={4} value={requiredText} onChange={(e) => setRequiredText(e.target.value)} placeholder="ollama:gemma2:2b" />
+        </label>
+        <label>
+          Vosk model folders (one absolute path per line; searched before the usual places)
+          <textarea
+            name="voskDirs"
+            rows={3}
+            value={voskText}
+            disabled={view.sources.voskDirs === 'env'}
+            onChange={(e) => setVoskText(e.target.value)}
+            placeholder="/srv/models/vosk"
+          />
+          <SourceNote source={view.sources.voskDirs} />
         </label>
         <label>
           Theme
