@@ -137,6 +137,15 @@ describe('embedding pipeline', () => {
     texts.forEach((_, i) => expect(cos(fp32.vectors[i]!, int8.vectors[i]!)).toBeGreaterThan(0.99));
   });
 
+  it('unloads a session left idle past modelIdleUnloadSeconds, and loads it again on the next request', async () => {
+    await core.invoke('settings.update', { modelIdleUnloadSeconds: 5 });
+    await core.invoke('inference.embed', { model: testModel(), texts: ['salary'], cache: false });
+    expect((await core.invoke('inference.status', {})).sessions).toHaveLength(1);
+    await waitFor(async () => (await core.invoke('inference.status', {})).sessions.length === 0, 15_000);
+    const again = (await core.invoke('inference.embed', { model: testModel(), texts: ['salary'], cache: false })).results[0]!;
+    expect(again.dimension).toBe(32);
+  });
+
   it('serves real-time requests before queued bulk work', async () => {
     const folder = testModel('tiny-64');
     const bulkTexts = Array.from({ length: 3000 }, (_, i) => `bulk text ${i} about the weather forecast and salary`);

@@ -112,7 +112,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),
-    ...createDetectHandlers(services),
+    ...createDetectHandlers(services, () => handlers),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createInferenceHandlers(services, embeddings),
     ...upstreamHandlers,

@@ -141,6 +141,10 @@ export const inferenceContract = {
   ),
   'inference.status': query('Loaded sessions, execution provider, lanes and embedding-cache figures', z.object({}), InferenceStatusSchema),
   'inference.health': query('Health of the embedding service (seed 001 /health)', z.object({}), HealthSchema),
-  'inference.unload': mutation('Unload model sessions now (all, or one model)', z.object({ model: InferenceModelRefSchema.optional() }), z.object({ unloaded: z.number().int() })),
+  'inference.unload': mutation(
+    'Unload model sessions now: all, one model (by reference), or one session (by its modelKey from inference.status)',
+    z.object({ model: InferenceModelRefSchema.optional(), modelKey: z.string().min(1).optional() }),
+    z.object({ unloaded: z.number().int() }),
+  ),
   'inference.clearCache': mutation('Empty the embedding cache', z.object({}), z.object({ removed: z.number().int() })),
 };

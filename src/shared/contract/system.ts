@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
+import { AbsolutePathSchema } from './detect';
 import { RequiredModelsSchema } from './ensure';
 import { ExecutionProviderSchema, InferenceModelRefSchema, InferenceStatusSchema } from './inference';
 import { JOB_STATES } from './jobs';
@@ -29,6 +30,8 @@ export const EditableSettingsSchema = z.object({
   defaultEmbeddingModel: z.union([z.literal(''), InferenceModelRefSchema]),
   /** Check downloaded models against their upstream branch every N hours in the app and `serve`; 0 = off. */
   upstreamCheckHours: z.number().int().min(0).max(24 * 30),
+  /** Extra folders searched for Vosk models (MODEL_CENTER_VOSK_DIRS, a path list, wins over this). */
+  voskDirs: z.array(AbsolutePathSchema).max(50),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;

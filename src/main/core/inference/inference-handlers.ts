@@ -30,8 +30,8 @@ export function createInferenceHandlers(services: CoreServices, embeddings: Embe
         problems,
       };
     },
-    'inference.unload': async ({ model }) => {
-      const key = model ? (await embeddings.resolve(model)).modelKey : null;
+    'inference.unload': async ({ model, modelKey }) => {
+      const key = modelKey ?? (model ? (await embeddings.resolve(model)).modelKey : null);
       return { unloaded: await embeddings.unload(key) };
     },
     'inference.clearCache': () => ({ removed: embeddings.cache.clear() }),

@@ -7,6 +7,7 @@ import {
   type InventoryTool,
 } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
+import { activeJobs } from '../detect/in-use';
 import type { HubStore } from '../hub/hub-store';
 import type { JobReport } from '../jobs/job-kind';
 import { findDuplicates } from './duplicates';
@@ -15,7 +16,7 @@ import type { FileRef, FoundModel } from './found-model';
 import { HashCache, sha256File, stampOf } from './hash-cache';
 import { inventoryRoots } from './inventory-roots';
 import { scanHfCacheRoot, scanOllamaRoot } from './store-scanners';
-import { ACTIVE_JOB_STATES, collectUsers, markUsage } from './usage-marks';
+import { collectUsers, markUsage } from './usage-marks';
 
 export interface ScanOptions {
   /** Hash files (the inventory, dedupe); the retention plan needs sizes only. */
@@ -63,7 +64,7 @@ export async function buildInventory(core: CoreServices, hubStore: HubStore, opt
   const report = options.report ?? ((): void => undefined);
   const warnings: string[] = [];
   report({ progress: 0, phase: 'listing', message: 'listing model stores' });
-  const roots = await inventoryRoots({ env: core.env, dataDir: core.dataDir, hubCacheDir: core.settings.values().hubCacheDir });
+  const roots = await inventoryRoots(core);
   const rootInfo: InventoryReportDTO['roots'] = [];
   const found: Array<FoundModel & { id: string }> = [];
   const ids = new Set<string>();
@@ -228,8 +229,7 @@ export async function buildInventory(core: CoreServices, hubStore: HubStore, opt
       filePaths: new Set(fs_.map((f) => f.path)),
     };
   });
-  const active = core.jobStore.list({ states: [...ACTIVE_JOB_STATES], limit: 1000 });
-  const usage = collectUsers(core.db, active, core.dataDir);
+  const usage = collectUsers(core.db, activeJobs(core), core.dataDir);
   markUsage(models, usage.users);
 
   const { groups } = options.hash ? findDuplicates(files) : { groups: [] };

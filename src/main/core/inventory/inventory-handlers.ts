@@ -41,7 +41,7 @@ export function createInventoryHandlers(core: CoreServices, hubStore: HubStore, 
       // A confirmed preview: never more than it listed, even when a model became least recently used meanwhile.
       const plan = only ? { ...fresh, remove: fresh.remove.filter((r) => only.includes(r.id)) } : fresh;
       if (dryRun) return { dryRun, ...plan, bytesFreed: 0, warnings: report.warnings };
-      const roots = await inventoryRoots({ env: core.env, dataDir: core.dataDir, hubCacheDir: core.settings.values().hubCacheDir });
+      const roots = await inventoryRoots(core);
       const applied = await applyRetention(plan, handlers(), roots);
       core.log.info(`retention under ${maxBytes} bytes: removed ${applied.done.join(', ') || 'nothing'}, ${applied.bytesFreed} bytes freed`);
       return {

@@ -2,17 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { InventoryTool } from '../../../shared/contract';
-import { homeDir, ollamaStoreRoots, sentenceTransformersRoot, voskRoots } from '../detect/detect-roots';
+import type { CoreServices } from '../core-services';
+import { detectConfig, rootsFor } from '../detect/detect-models';
+import { homeDir } from '../detect/detect-roots';
 import { uniquePaths } from '../detect/fs-walk';
 import type { Env } from '../paths';
-
-/** What the inventory needs to find the stores: the caller's environment, the data folder and the HF cache setting. */
-export interface InventoryConfig {
-  env: Env;
-  dataDir: string;
-  hubCacheDir: string;
-  platform?: NodeJS.Platform;
-}
 
 async function readText(file: string): Promise<string | null> {
   try {
@@ -114,15 +108,18 @@ export async function janDataFolders(env: Env, platform: NodeJS.Platform = proce
   return uniquePaths(folders);
 }
 
-/** The folders scanned for each tool, in the order they are read. */
-export async function inventoryRoots(config: InventoryConfig): Promise<Record<InventoryTool, string[]>> {
-  const { env } = config;
+/**
+ * The folders scanned for each tool, in the order they are read: `detect`'s folders for the four sources it knows
+ * (so both agree, settings included), LM Studio's and Jan's as those apps resolve them.
+ */
+export async function inventoryRoots(core: Pick<CoreServices, 'env' | 'dataDir' | 'settings'>, platform: NodeJS.Platform = process.platform): Promise<Record<InventoryTool, string[]>> {
+  const config = detectConfig(core);
   return {
-    huggingface: uniquePaths([config.hubCacheDir]),
-    'sentence-transformers': uniquePaths([sentenceTransformersRoot(env)]),
-    ollama: uniquePaths(ollamaStoreRoots(env)),
-    vosk: uniquePaths(voskRoots(env, config.dataDir)),
-    lmstudio: await lmStudioModelRoots(env),
-    jan: (await janDataFolders(env, config.platform)).map((d) => path.join(d, 'llamacpp', 'models')),
+    huggingface: rootsFor(config, 'huggingface'),
+    'sentence-transformers': rootsFor(config, 'sentence-transformers'),
+    ollama: rootsFor(config, 'ollama'),
+    vosk: rootsFor(config, 'vosk'),
+    lmstudio: await lmStudioModelRoots(core.env),
+    jan: (await janDataFolders(core.env, platform)).map((d) => path.join(d, 'llamacpp', 'models')),
   };
 }

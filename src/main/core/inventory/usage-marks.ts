@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ModelSourceSchema, type InventoryModelDTO, type ModelSource } from '../../../shared/contract';
 import type { Db } from '../db/open-database';
+import { strings, voskNameOfUrl } from '../detect/in-use';
+import { isSameOrInside } from '../detect/registry-links';
 import type { StoredJob } from '../jobs/job-store';
+import { ollamaKey } from '../ollama/ollama-client';
 
 /** What a user of models points at: a Hub repo, an Ollama tag, or a file or folder. */
 export type UseTarget = { kind: 'hub'; repo: string } | { kind: 'ollama'; tag: string } | { kind: 'path'; path: string };
@@ -11,9 +14,6 @@ export interface ModelUser {
   target: UseTarget;
   why: string;
 }
-
-/** Job states that still hold on to what they work on (running, waiting to run, or waiting to be resumed). */
-export const ACTIVE_JOB_STATES = ['queued', 'running', 'paused', 'interrupted'] as const;
 
 /**
  * Tables that say a model version is in use by collections and migrations. Only `document_metadata` (the registry's
@@ -116,15 +116,6 @@ function tableUsers(db: Db, rows: VersionRow[], table: string, what: string): Mo
   return users;
 }
 
-/** Every string in a job's parameters, however deeply nested. */
-function strings(value: unknown, out: string[] = [], depth = 0): string[] {
-  if (depth > 6) return out;
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) strings(v, out, depth + 1);
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) strings(v, out, depth + 1);
-  return out;
-}
-
 function jobUsers(jobs: StoredJob[], rows: VersionRow[], dataDir: string): ModelUser[] {
   const users: ModelUser[] = [];
   for (const j of jobs) {
@@ -133,10 +124,8 @@ function jobUsers(jobs: StoredJob[], rows: VersionRow[], dataDir: string): Model
     const p = j.params;
     if (typeof p.repo === 'string') users.push({ target: { kind: 'hub', repo: p.repo }, why });
     if (j.kind.startsWith('ollama.') && typeof p.name === 'string') users.push({ target: { kind: 'ollama', tag: p.name }, why });
-    if (j.kind === 'vosk.install' && typeof p.url === 'string') {
-      const name = decodeURIComponent(p.url.split('/').pop() ?? '').replace(/\.zip$/i, '');
-      if (name) users.push({ target: { kind: 'path', path: path.join(dataDir, 'vosk', name) }, why });
-    }
+    const vosk = j.kind === 'vosk.install' ? voskNameOfUrl(p.url) : null;
+    if (vosk) users.push({ target: { kind: 'path', path: path.join(dataDir, 'vosk', vosk) }, why });
     if (typeof p.model === 'string' && p.model.trim()) {
       const [name, version] = p.model.trim().split('@');
       const source = name ? sourceOf(rows, name, version ?? null) : null;
@@ -176,18 +165,6 @@ export function collectUsers(db: Db, jobs: StoredJob[], dataDir: string): { user
     users.push(...tableUsers(db, rows, table, what));
   }
   return { users, tables, missing };
-}
-
-function isSameOrInside(child: string, parent: string): boolean {
-  const rel = path.relative(path.resolve(parent), path.resolve(child));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** `llama3` → `llama3:latest`, `registry.ollama.ai/library/llama3:8b` → `llama3:8b`. */
-function ollamaKey(name: string): string {
-  const short = name.replace(/^registry\.ollama\.ai\//, '').replace(/^library\//, '');
-  const last = short.split('/').pop() ?? short;
-  return (last.includes(':') ? short : `${short}:latest`).toLowerCase();
 }
 
 function realOrSame(p: string): string {
