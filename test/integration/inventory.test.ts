@@ -252,6 +252,13 @@ describe('safe to delete', () => {
     await core.invoke('registry.upsertModel', { name: 'minilm', type: 'embedding', provider: 'local', source: { kind: 'path', path: t.stFolder } });
     await core.invoke('registry.registerVersion', { model: 'minilm', version: '1.0.0', status: 'deprecated' });
     core.db.exec("CREATE TABLE collections (name TEXT PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL); INSERT INTO collections VALUES ('docs', 'minilm', '1.0.0');");
+    // The version a rollback returns to keeps its files too.
+    await core.invoke('registry.upsertModel', { name: 'jan-tiny', type: 'llm', provider: 'local', source: { kind: 'path', path: path.dirname(t.janFile) } });
+    await core.invoke('registry.registerVersion', { model: 'jan-tiny', version: '1.0.0', status: 'production' });
+    await core.invoke('registry.setCurrent', { model: 'jan-tiny', version: '1.0.0' });
+    await core.invoke('registry.registerVersion', { model: 'jan-tiny', version: '1.1.0', status: 'production', source: { kind: 'path', path: path.join(home, 'elsewhere') } });
+    await core.invoke('registry.setCurrent', { model: 'jan-tiny', version: '1.1.0' });
+    await core.invoke('registry.setStatus', { model: 'jan-tiny', version: '1.0.0', status: 'deprecated' });
     const job = core.jobStore.insert('vosk.install', 'Install', { url: 'https://alphacephei.com/vosk/models/vosk-model-small-ru-0.22.zip' }, false, process.pid);
     // (The Vosk folder of these trees is <data>/vosk, where vosk.install unpacks.)
     const r = await scan(core);
@@ -262,6 +269,10 @@ describe('safe to delete', () => {
       usedBy: [`collection docs uses minilm@1.0.0 (${t.stFolder})`],
     });
     expect(r.usage.tables).toContain('collections');
+    expect(model(r, 'jan:tiny-q4')).toMatchObject({
+      safeToDelete: false,
+      usedBy: [`registry jan-tiny@1.0.0 (deprecated, previous: the rollback target) uses ${path.dirname(t.janFile)}`],
+    });
     expect(model(r, 'huggingface:TheBloke/tiny-GGUF').safeToDelete).toBe(true);
     expect(model(r, 'ollama:tinyllama:latest').safeToDelete).toBe(true);
     expect(model(r, 'vosk:vosk-model-small-ru-0.22').usedBy).toEqual([expect.stringMatching(new RegExp(`^job ${job.id} \\(vosk.install, (queued|interrupted)\\)$`))]);

@@ -64,7 +64,7 @@ export const InventoryModelSchema = z.object({
    */
   lastUsed: z.string().nullable(),
   lastModified: z.string().nullable(),
-  /** True only when no staging/production/current registry version, no active job and no collection or migration uses it. */
+  /** True only when no staging/production/current/previous registry version, no active job and no collection or migration uses it. */
   safeToDelete: z.boolean(),
   /** Why it is not safe to delete, one line per user. */
   usedBy: z.array(z.string()),

@@ -58,6 +58,7 @@ interface VersionRow {
   version: string;
   status: string;
   current: string | null;
+  previous: string | null;
   msource: string | null;
   vsource: string | null;
 }
@@ -65,7 +66,7 @@ interface VersionRow {
 function versionRows(db: Db): VersionRow[] {
   return db
     .prepare(
-      `SELECT m.name, v.version, v.status, m.current_version AS current, m.source AS msource, v.source AS vsource
+      `SELECT m.name, v.version, v.status, m.current_version AS current, m.previous_version AS previous, m.source AS msource, v.source AS vsource
        FROM registry_versions v JOIN registry_models m ON m.id = v.model_id`,
     )
     .all() as VersionRow[];
@@ -138,7 +139,7 @@ function jobUsers(jobs: StoredJob[], rows: VersionRow[], dataDir: string): Model
 
 /**
  * Everything that uses a model and makes it unsafe to delete: registry versions in staging or production and
- * every model's current version (their source, hub repo/revision, Ollama tag or path); active jobs (their repo,
+ * every model's current and previous (rollback target) version (their source, hub repo/revision, Ollama tag or path); active jobs (their repo,
  * model, Ollama name, Vosk URL or any absolute path in their parameters); collections and migrations (tables read
  * when present). Returns the tables read and the expected ones missing.
  */
@@ -146,11 +147,11 @@ export function collectUsers(db: Db, jobs: StoredJob[], dataDir: string): { user
   const rows = versionRows(db);
   const users: ModelUser[] = [];
   for (const r of rows) {
-    const isCurrent = r.current === r.version;
-    if (r.status !== 'staging' && r.status !== 'production' && !isCurrent) continue;
+    const role = r.current === r.version ? ', current' : r.previous === r.version ? ', previous: the rollback target' : '';
+    if (r.status !== 'staging' && r.status !== 'production' && !role) continue;
     const source = parseSource(r.vsource) ?? parseSource(r.msource);
     if (!source) continue;
-    users.push({ target: targetOf(source), why: `registry ${r.name}@${r.version} (${r.status}${isCurrent ? ', current' : ''}) uses ${describeSource(source)}` });
+    users.push({ target: targetOf(source), why: `registry ${r.name}@${r.version} (${r.status}${role}) uses ${describeSource(source)}` });
   }
   users.push(...jobUsers(jobs, rows, dataDir));
   const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name));
