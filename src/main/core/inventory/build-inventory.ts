@@ -11,6 +11,7 @@ import { activeJobs } from '../detect/in-use';
 import type { HubStore } from '../hub/hub-store';
 import type { JobReport } from '../jobs/job-kind';
 import { findDuplicates } from './duplicates';
+import { groupBy } from './group-by';
 import { scanJanRoot, scanLmStudioRoot, scanStLegacyRoot, scanVoskModels } from './folder-scanners';
 import type { FileRef, FoundModel } from './found-model';
 import { HashCache, sha256File, stampOf } from './hash-cache';
@@ -194,8 +195,7 @@ export async function buildInventory(core: CoreServices, hubStore: HubStore, opt
     .sort((a, b) => a.path.localeCompare(b.path));
 
   // Bytes a model's deletion gives back: inodes only it uses, with no links besides the files listed.
-  const inodePaths = new Map<string, Stamped[]>();
-  for (const f of stamped) inodePaths.set(`${f.dev}:${f.ino}`, [...(inodePaths.get(`${f.dev}:${f.ino}`) ?? []), f]);
+  const inodePaths = groupBy(stamped, (f) => [`${f.dev}:${f.ino}`]);
   const freeable = new Map<string, number>();
   for (const list of inodePaths.values()) {
     const owners = new Set(list.flatMap((f) => [...f.models]));
@@ -206,8 +206,7 @@ export async function buildInventory(core: CoreServices, hubStore: HubStore, opt
     }
   }
 
-  const byModel = new Map<string, Stamped[]>();
-  for (const f of stamped) for (const id of f.models) byModel.set(id, [...(byModel.get(id) ?? []), f]);
+  const byModel = groupBy(stamped, (f) => [...f.models]);
   const models = found.map((m) => {
     const fs_ = byModel.get(m.id) ?? [];
     const newest = (pick: (f: Stamped) => number): string | null => (fs_.length ? iso(Math.max(...fs_.map(pick))) : null);

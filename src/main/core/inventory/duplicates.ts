@@ -1,4 +1,5 @@
 import { INVENTORY_TOOL_TITLES, type DuplicateGroupDTO, type InventoryFileDTO } from '../../../shared/contract';
+import { groupBy } from './group-by';
 
 /** A hardlink group to make: `link` paths become links to `keep`. */
 export interface LinkAction {
@@ -27,15 +28,10 @@ export function mutableReason(f: InventoryFileDTO): string {
 }
 
 function inodesOf(files: InventoryFileDTO[]): Inode[] {
-  const byKey = new Map<string, Inode>();
-  for (const f of files) {
-    const key = `${f.device}:${f.inode}`;
-    const node = byKey.get(key) ?? { key, device: f.device, links: f.links, files: [], clean: true };
-    node.files.push(f);
-    byKey.set(key, node);
-  }
-  for (const n of byKey.values()) n.clean = n.files.every((f) => f.immutable) && n.links <= n.files.length;
-  return [...byKey.values()];
+  return [...groupBy(files, (f) => [`${f.device}:${f.inode}`]).entries()].map(([key, list]) => {
+    const first = list[0]!;
+    return { key, device: first.device, links: first.links, files: list, clean: list.every((f) => f.immutable) && first.links <= list.length };
+  });
 }
 
 /** The inode to keep: the most links already (fewest files rewritten), then Ollama's, then the HF cache's, then by path. */
@@ -54,12 +50,7 @@ function keeper(nodes: Inode[]): Inode {
  * the copies it leaves alone with why. The link plan comes with it.
  */
 export function findDuplicates(files: InventoryFileDTO[]): { groups: DuplicateGroupDTO[]; actions: LinkAction[] } {
-  const byHash = new Map<string, InventoryFileDTO[]>();
-  for (const f of files) {
-    if (!f.sha256 || f.sizeBytes === 0) continue;
-    const key = `${f.sha256}:${f.sizeBytes}`;
-    byHash.set(key, [...(byHash.get(key) ?? []), f]);
-  }
+  const byHash = groupBy(files, (f) => (f.sha256 && f.sizeBytes > 0 ? [`${f.sha256}:${f.sizeBytes}`] : []));
   const groups: DuplicateGroupDTO[] = [];
   const actions: LinkAction[] = [];
   for (const list of byHash.values()) {

@@ -33,12 +33,13 @@ export async function scanHfCacheRoot(root: string, verifiedCommits: (repo: stri
     const blobsDir = path.join(repoDir, 'blobs');
     const verified = verifiedCommits(name);
     const byBlob = new Map<string, FileRef & { commits: Set<string> }>();
+    const realBlobs = await fs.realpath(blobsDir).catch(() => blobsDir);
     const commits = await subdirs(path.join(repoDir, 'snapshots'));
     for (const commit of commits) {
       for (const f of await listFiles(path.join(repoDir, 'snapshots', commit))) {
         const real = await fs.realpath(f.abs).catch(() => null);
         if (!real) continue;
-        const inBlobs = path.dirname(real) === (await fs.realpath(blobsDir).catch(() => blobsDir));
+        const inBlobs = path.dirname(real) === realBlobs;
         const prev = byBlob.get(real);
         if (prev) {
           prev.commits.add(commit);
