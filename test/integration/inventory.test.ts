@@ -7,7 +7,7 @@ import { placeInHfCache, testModel } from '../support/embedding-models';
 import { makeHfRepo, makeStLegacy, makeVoskModel } from '../support/model-trees';
 import { runCliProcess } from '../support/run-cli';
 import { makeTempDir, openTestCore, removeDir, testEnv } from '../support/temp-home';
-import { fakeGguf, makeJanModel, makeLmStudioModel, makeOllamaModel, sha256 } from '../support/tool-trees';
+import { asRegularHubFile, fakeGguf, makeJanModel, makeLmStudioModel, makeOllamaModel, sha256 } from '../support/tool-trees';
 
 let home: string;
 let core: Core | undefined;
@@ -30,6 +30,7 @@ interface Trees {
   ollamaBlob: string;
   hfBlob: string;
   hfSnapshotFile: string;
+  hfReadmeBlob: string;
   lmstudioFile: string;
   janFile: string;
   stFolder: string;
@@ -49,6 +50,8 @@ function buildTrees(): Trees {
   const vosk = path.join(home, 'vosk');
   const { weightsBlob } = makeOllamaModel(path.join(h, '.ollama', 'models'), 'tinyllama', 'latest', GGUF);
   const hfRepo = makeHfRepo(hub, 'TheBloke/tiny-GGUF', [{ commit: COMMIT, ref: 'main', files: { 'tiny.Q4_K_M.gguf': GGUF, 'README.md': '# tiny\n' } }]);
+  // huggingface_hub names a small file's blob by its git blob id (sha1), not its sha256.
+  const hfReadmeBlob = asRegularHubFile(hfRepo, COMMIT, 'README.md');
   placeInHfCache(hub, 'org/tiny-embed', testModel('tiny-32'));
   const lm = makeLmStudioModel(path.join(h, '.lmstudio', 'models'), 'TheBloke/tiny-GGUF', { 'tiny.Q4_K_M.gguf': GGUF });
   const jan = makeJanModel(path.join(h, '.local', 'share', 'Jan', 'data'), 'tiny-q4', GGUF);
@@ -60,6 +63,7 @@ function buildTrees(): Trees {
     ollamaBlob: weightsBlob,
     hfBlob: path.join(hfRepo, 'blobs', GGUF_SHA),
     hfSnapshotFile: path.join(hfRepo, 'snapshots', COMMIT, 'tiny.Q4_K_M.gguf'),
+    hfReadmeBlob,
     lmstudioFile: path.join(lm, 'tiny.Q4_K_M.gguf'),
     janFile: path.join(jan, 'model.gguf'),
     stFolder,
@@ -115,6 +119,8 @@ describe('inventory across tools', () => {
     const hf = r.files.find((f) => f.path === fs.realpathSync(t.hfBlob))!;
     // huggingface_hub wrote it (not Model Center), and it does not check what it downloads: the name is a claim.
     expect(hf).toMatchObject({ tool: 'huggingface', sha256: GGUF_SHA, hashSource: 'name', immutable: true, label: 'tiny.Q4_K_M.gguf' });
+    // A git-sha1 blob name says nothing about the sha256: read.
+    expect(r.files.find((f) => f.path === t.hfReadmeBlob)).toMatchObject({ label: 'README.md', sha256: sha256('# tiny\n'), hashSource: 'computed', immutable: true });
     const lm = r.files.find((f) => f.path === fs.realpathSync(t.lmstudioFile))!;
     expect(lm).toMatchObject({ tool: 'lmstudio', sha256: GGUF_SHA, hashSource: 'computed', immutable: false });
     expect(r.files.find((f) => f.path === fs.realpathSync(t.janFile))).toMatchObject({ tool: 'jan', sha256: GGUF_SHA, immutable: false });

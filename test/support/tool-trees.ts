@@ -67,3 +67,23 @@ export function makeJanModel(dataFolder: string, modelId: string, weights: Buffe
   write(path.join(dir, 'model.yml'), [`model_path: llamacpp/models/${modelId}/model.gguf`, `name: ${modelId}`, `size_bytes: ${weights.length}`, ''].join('\n'));
   return dir;
 }
+
+/** The name huggingface_hub gives a regular (non-LFS) file's blob: its git blob id, sha1("blob <len>\\0" + content). */
+export function gitBlobId(content: Buffer | string): string {
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
+  return createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
+}
+
+/**
+ * Renames a cached file's blob to its git blob id and relinks the snapshot, as huggingface_hub stores small files
+ * (only LFS files are named by their sha256).
+ */
+export function asRegularHubFile(repoDir: string, commit: string, repoPath: string): string {
+  const link = path.join(repoDir, 'snapshots', commit, ...repoPath.split('/'));
+  const blob = fs.realpathSync(link);
+  const renamed = path.join(path.dirname(blob), gitBlobId(fs.readFileSync(blob)));
+  fs.renameSync(blob, renamed);
+  fs.rmSync(link);
+  fs.symlinkSync(path.relative(path.dirname(link), renamed), link);
+  return renamed;
+}
