@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { bundlesContract } from './bundles';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
@@ -7,6 +8,7 @@ import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
+export * from './bundles';
 export * from './define';
 export * from './detect';
 export * from './ensure';
@@ -26,6 +28,7 @@ export const contract = {
   ...ensureContract,
   ...recommendedContract,
   ...cleanupContract,
+  ...bundlesContract,
 };
 
 export type Contract = typeof contract;
