@@ -84,6 +84,8 @@ export async function openObjectStore(cfg: ResolvedStore, env: Record<string, st
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // A server that stops sending (half-open connection) fails the request instead of hanging the job.
+    requestHandler: { connectionTimeout: 15_000, requestTimeout: 60_000 },
   });
   const Bucket = cfg.bucket;
   const where = `The model store (${cfg.endpoint || 'AWS S3'}, bucket ${Bucket})`;

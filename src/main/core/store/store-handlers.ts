@@ -30,27 +30,27 @@ export function createStoreHandlers(core: CoreServices, hubStore: HubStore, conf
       const cfg = config.resolve();
       const store = await openObjectStore(cfg, core.env);
       const root = cfg.prefix ? `${storeKey(cfg.prefix)}/` : '';
-      const { prefixes } = await store.list(root, '/');
+      // One listing of the prefix (no Delimiter: some S3-compatible servers get common prefixes wrong).
+      const { keys } = await store.list(root);
+      const refTargets = new Map<string, string[]>();
+      for (const r of keys.filter((k) => /^models--[^/]+\/refs\//.test(k.key.slice(root.length)))) {
+        const [folder, , ...ref] = r.key.slice(root.length).split('/');
+        const commit = (await store.getText(r.key))?.trim() ?? '';
+        const id = `${folder}\0${commit}`;
+        refTargets.set(id, [...(refTargets.get(id) ?? []), ref.join('/')]);
+      }
       const out: StoreEntryDTO[] = [];
-      for (const folder of prefixes.filter((p) => p.slice(root.length).startsWith('models--'))) {
-        const { keys } = await store.list(`${folder}manifests/`);
-        const refs = await store.list(`${folder}refs/`);
-        const refTargets = new Map<string, string[]>();
-        for (const r of refs.keys) {
-          const commit = (await store.getText(r.key))?.trim() ?? '';
-          refTargets.set(commit, [...(refTargets.get(commit) ?? []), r.key.slice(`${folder}refs/`.length)]);
-        }
-        for (const k of keys.filter((x) => x.key.endsWith('.json'))) {
-          const text = await store.getText(k.key);
-          if (text === null) continue;
-          try {
-            const manifest = checkManifest(text);
-            for (const m of manifest.models) {
-              out.push({ repo: m.repo, commit: m.commit, refs: refTargets.get(m.commit) ?? [], files: m.files.length, sizeBytes: m.sizeBytes, createdAt: manifest.createdAt, registry: manifest.registry.map((r) => r.name) });
-            }
-          } catch {
-            core.log.warn(`skipped an unreadable manifest in the store: ${k.key}`);
+      for (const k of keys.filter((x) => /^models--[^/]+\/manifests\/[0-9a-f]{40}\.json$/.test(x.key.slice(root.length)))) {
+        const text = await store.getText(k.key);
+        if (text === null) continue;
+        const folder = k.key.slice(root.length).split('/')[0];
+        try {
+          const manifest = checkManifest(text);
+          for (const m of manifest.models) {
+            out.push({ repo: m.repo, commit: m.commit, refs: (refTargets.get(`${folder}\0${m.commit}`) ?? []).sort(), files: m.files.length, sizeBytes: m.sizeBytes, createdAt: manifest.createdAt, registry: manifest.registry.map((r) => r.name) });
           }
+        } catch {
+          core.log.warn(`skipped an unreadable manifest in the store: ${k.key}`);
         }
       }
       return out.sort((a, b) => a.repo.localeCompare(b.repo) || b.createdAt.localeCompare(a.createdAt));
