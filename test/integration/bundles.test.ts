@@ -141,7 +141,7 @@ describe('bundle export → import', () => {
     const onnx = sourceFile('onnx/model.onnx');
     const at = raw.indexOf(onnx.subarray(0, 4096));
     expect(at).toBeGreaterThan(0);
-    raw[at + 1_000_000] ^= 0xff;
+    raw[at + 1_000_000] = raw[at + 1_000_000]! ^ 0xff;
     const bad = path.join(home, 'corrupt.tar');
     fs.writeFileSync(bad, raw);
     const job = await importFile(bad);

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
+import { registerBundleCommands } from './commands/bundle-commands';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
@@ -34,7 +35,13 @@ export function buildProgram(ctx: CliContext): Command {
   registerTokenCommand(program, ctx);
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+  registerBundleCommands(program, ctx);
+  // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput(program.configureOutput());
+    cmd.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program.exitOverride();
 }
 

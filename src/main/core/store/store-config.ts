@@ -115,7 +115,7 @@ export class StoreConfig {
     const keys = this.keys();
     if (!values.bucket || !keys) {
       const missing = [!values.bucket && 'a bucket', !keys && 'access keys'].filter(Boolean).join(' and ');
-      throw new AppError('STORE_NOT_CONFIGURED', `The model store has no ${missing} yet.`, {
+      throw new AppError('STORE_NOT_CONFIGURED', `The model store is not set up yet: it needs ${missing}.`, {
         hint: 'Set them with `model-center store configure --endpoint URL --bucket NAME --access-key-id ID --secret-access-key KEY` (or S3_ENDPOINT, MODELS_BUCKET, S3_ACCESS_KEY, S3_SECRET_KEY), or on the Models page.',
       });
     }
