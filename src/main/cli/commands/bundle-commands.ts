@@ -51,7 +51,10 @@ function describeList(list: StoreEntryDTO[]): string {
 async function follow(ctx: CliContext, cmd: Command, job: JobDTO, human: (j: JobDTO) => string): Promise<void> {
   const final = await followJob(ctx.getCore(), job);
   printResult(ctx.io, ctx.json(cmd), final, human);
-  jobOutcome(final);
+  // With --json the job (its `error` included) is the one document printed; the exit code still says it failed.
+  if (ctx.json(cmd)) {
+    if (final.state !== 'done') ctx.exitCode = 1;
+  } else jobOutcome(final);
 }
 
 function describeExport(job: JobDTO): string {
