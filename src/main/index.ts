@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog, safeStorage, shell, type IpcMainInvokeEvent
 import { describeError, toErrorDTO } from '../shared/errors';
 import { createCore, type Core } from './core/create-core';
 import { electronSqliteBinding } from './electron-native';
+import { bindBundleDialogs } from './ipc/bundle-dialogs';
 import { bindContractToIpc } from './ipc/bind-contract';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +70,7 @@ async function start(): Promise<void> {
     return;
   }
   bindContractToIpc(core, isOurFrame, () => window?.webContents);
+  bindBundleDialogs(isOurFrame, () => window);
   window = createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow();

@@ -133,7 +133,7 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
       const sizeBytes = (await fs.promises.stat(params.out)).size;
       log.info(`exported ${models.map((m) => `${m.repo}@${m.commit.slice(0, 10)}`).join(', ')} to ${params.out} (${sizeBytes} bytes)`);
       const result = { out: params.out, sizeBytes, models: models.map((m) => `${m.repo}@${m.commit}`), files: manifest.totals.files, bytes: manifest.totals.bytes };
-      report({ progress: 100, phase: 'done', message: `Wrote ${path.basename(params.out)}`, detail: { ...detail('done', total), ...result } });
+      report({ progress: 100, phase: null, message: `Wrote ${path.basename(params.out)}`, detail: { ...detail('done', total), ...result } });
       return result;
     },
   };

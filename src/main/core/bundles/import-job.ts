@@ -110,7 +110,7 @@ export function createImportJob(core: CoreServices, store: HubStore): JobKind<Im
           const staged = new Map([...received].map(([k, v]) => [`${blobs.get(k)!.repo}\0${blobs.get(k)!.blob}`, v]));
           const result = await placeModels(core, store, manifest.models, (repo, blob) => staged.get(`${repo}\0${blob}`) ?? null, manifest.registry);
           log.info(`imported ${path.basename(file)}: ${result.models.map((m) => `${m.repo}@${m.commit.slice(0, 10)} (+${m.blobsAdded} blobs, ${m.blobsReused} reused)`).join(', ')}`);
-          report({ progress: 100, phase: 'done', message: `Imported ${result.models.length} model(s)`, detail: { report: result } });
+          report({ progress: 100, phase: null, message: `Imported ${result.models.length} model(s)`, detail: { report: result } });
           return result;
         } finally {
           await fs.promises.rm(stage, { recursive: true, force: true });

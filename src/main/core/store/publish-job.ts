@@ -100,7 +100,7 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
         result.published.push(`${m.repo}@${m.commit}`);
       }
       log.info(`published ${result.published.join(', ')} to ${store.describe}: ${result.blobsUploaded} blobs uploaded, ${result.blobsSkipped} already there`);
-      report({ progress: 100, phase: 'done', message: `Published ${result.published.length} model(s)`, detail: { bytesDone: sendTotal, bytesTotal: sendTotal, report: result } });
+      report({ progress: 100, phase: null, message: `Published ${result.published.length} model(s)`, detail: { bytesDone: sendTotal, bytesTotal: sendTotal, report: result } });
       return result;
     },
   };

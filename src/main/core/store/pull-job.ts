@@ -108,7 +108,7 @@ export function createPullJob(core: CoreServices, hubStore: HubStore, config: St
         const result = await placeModels(core, hubStore, [model], (_repo, blob) => staged.get(blob) ?? null, manifest.registry);
         await fs.promises.rm(stage, { recursive: true, force: true });
         log.info(`pulled ${model.repo}@${commit.slice(0, 10)} from ${store.describe}`);
-        report({ progress: 100, phase: 'done', message: `Pulled ${model.repo}@${commit.slice(0, 10)}`, detail: { bytesDone: total, bytesTotal: total, report: result } });
+        report({ progress: 100, phase: null, message: `Pulled ${model.repo}@${commit.slice(0, 10)}`, detail: { bytesDone: total, bytesTotal: total, report: result } });
         return result;
       } catch (err) {
         if (abortReason(signal) === 'cancel') await fs.promises.rm(stage, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { VERSION_STATUSES, type ImportReport, type MlflowStatusDTO, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
+import { BundlesPanel } from '../components/BundlesPanel';
 import { useRegistryStore } from '../stores/registry-store';
 
 function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.Element {
@@ -270,6 +271,7 @@ export function ModelsPage(): React.JSX.Element {
       )}
       {selected && <ModelDetail model={selected} />}
       <ImportPanel />
+      <BundlesPanel />
     </section>
   );
 }
