@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { JobSchema } from './jobs';
-import { ModelSourceSchema, ModelTypeSchema, ModelProviderSchema, POOLINGS, VersionStatusSchema, MetricsSchema } from './registry';
+import { MetricsSchema, ModelSchema, VersionStatusSchema } from './registry';
 import { VariantSchema } from './hub';
 
 /**
@@ -62,22 +62,8 @@ export const BundleVersionSchema = z.looseObject({
 });
 export type BundleVersion = z.infer<typeof BundleVersionSchema>;
 
-export const BundleRegistryModelSchema = z.looseObject({
-  name: z.string().min(1),
-  type: ModelTypeSchema,
-  provider: ModelProviderSchema,
-  source: ModelSourceSchema.nullable(),
-  aliases: z.array(z.string()),
-  dimension: z.number().int().nullable(),
-  maxSeqLength: z.number().int().nullable(),
-  pooling: z.enum(POOLINGS).nullable(),
-  sizeBytes: z.number().int().nullable(),
-  license: z.string().nullable(),
-  notes: z.string().nullable(),
-  currentVersion: z.string().nullable(),
-  previousVersion: z.string().nullable(),
-  versions: z.array(BundleVersionSchema),
-});
+/** A registry model as the registry describes it (less its local timestamps), with every version. */
+export const BundleRegistryModelSchema = ModelSchema.omit({ createdAt: true, updatedAt: true }).extend({ versions: z.array(BundleVersionSchema) }).loose();
 export type BundleRegistryModel = z.infer<typeof BundleRegistryModelSchema>;
 
 export const BundleManifestSchema = z.looseObject({

@@ -13,7 +13,9 @@ import {
 import { AppError } from '../../../shared/errors';
 import { zodIssues } from '../../../shared/validate';
 import { APP_NAME, APP_VERSION } from '../app-info';
-import type { ModelPlan } from './export-plan';
+import type { CoreServices } from '../core-services';
+import type { HubStore } from '../hub/hub-store';
+import { planExport, type ModelPlan } from './export-plan';
 
 function refuse(why: string, hint = 'The file is damaged or not a Model Center bundle; export it again.'): AppError {
   return new AppError('ARCHIVE_REFUSED', `Refused the bundle: ${why}.`, { hint });
@@ -70,6 +72,26 @@ export async function hashPlans(plans: readonly ModelPlan[], onBytes: (n: number
     });
   }
   return out;
+}
+
+/**
+ * Resolves the refs to snapshots and hashes them (export and publish both start so), reporting the share of
+ * bytes hashed; `total` counts each distinct file once.
+ */
+export async function planAndHash(
+  core: CoreServices,
+  store: HubStore,
+  refs: readonly string[],
+  onProgress: (hashed: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<{ plans: ModelPlan[]; models: BundleModel[]; total: number }> {
+  const plans = await planExport(core, store, refs);
+  const unique = new Map<string, number>();
+  for (const p of plans) for (const f of p.files) unique.set(f.source, f.size);
+  const total = [...unique.values()].reduce((s, n) => s + n, 0);
+  let hashed = 0;
+  const models = await hashPlans(plans, (n) => onProgress((hashed += n), total), signal);
+  return { plans, models, total };
 }
 
 export function buildManifest(models: BundleModel[], registry: BundleRegistryModel[]): BundleManifest {

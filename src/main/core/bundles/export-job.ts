@@ -10,9 +10,9 @@ import type { CoreServices } from '../core-services';
 import { repoFolderName } from '../hub/hf-cache';
 import type { HubStore } from '../hub/hub-store';
 import type { JobKind } from '../jobs/job-kind';
-import { buildManifest, hashPlans } from './bundle-manifest';
+import { buildManifest, planAndHash } from './bundle-manifest';
 import { compressor } from './compression';
-import { blobEntryPath, planExport } from './export-plan';
+import { blobEntryPath } from './export-plan';
 import { registryEntriesFor } from './registry-entries';
 import { tarStream, type TarEntry } from './tar-writer';
 
@@ -65,18 +65,12 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
     title: (p) => `Export ${p.models.join(', ')} → ${path.basename(p.out)}`,
     async run({ params, signal, report, log, jobId }) {
       report({ progress: 0, phase: 'prepare', message: 'Resolving models in the cache' });
-      const plans = await planExport(core, store, params.models);
-      const unique = new Map<string, number>();
-      for (const p of plans) for (const f of p.files) unique.set(f.source, f.size);
-      const total = [...unique.values()].reduce((s, n) => s + n, 0);
-      let hashed = 0;
-      const detail = (phase: string, bytesDone: number): Record<string, unknown> => ({ phase, bytesDone, bytesTotal: total, models: plans.map((p) => p.repo) });
-      const models = await hashPlans(
-        plans,
-        (n) => {
-          hashed += n;
-          report({ progress: total ? (hashed / total) * 45 : 45, phase: 'verify', message: 'Hashing files', detail: detail('verify', hashed) });
-        },
+      const detail = (phase: string, bytesDone: number, bytesTotal: number): Record<string, unknown> => ({ phase, bytesDone, bytesTotal, models: params.models });
+      const { plans, models, total } = await planAndHash(
+        core,
+        store,
+        params.models,
+        (hashed, all) => report({ progress: all ? (hashed / all) * 45 : 45, phase: 'verify', message: 'Hashing files', detail: detail('verify', hashed, all) }),
         signal,
       );
       const manifest = buildManifest(models, registryEntriesFor(core.db, plans.map((p) => p.repo), plans.flatMap((p) => p.registryNames)));
@@ -105,7 +99,7 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
         }
         current.hash.update(chunk);
         written += chunk.length;
-        report({ progress: 45 + (total ? (written / total) * 54 : 54), phase: 'write', message: `Writing ${path.basename(params.out)}`, detail: detail('write', written) });
+        report({ progress: 45 + (total ? (written / total) * 54 : 54), phase: 'write', message: `Writing ${path.basename(params.out)}`, detail: detail('write', written, total) });
       };
       const stream = async function* (): AsyncGenerator<Buffer> {
         for await (const chunk of tarStream(entries(), onChunk, signal)) {
@@ -133,7 +127,7 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
       const sizeBytes = (await fs.promises.stat(params.out)).size;
       log.info(`exported ${models.map((m) => `${m.repo}@${m.commit.slice(0, 10)}`).join(', ')} to ${params.out} (${sizeBytes} bytes)`);
       const result = { out: params.out, sizeBytes, models: models.map((m) => `${m.repo}@${m.commit}`), files: manifest.totals.files, bytes: manifest.totals.bytes };
-      report({ progress: 100, phase: null, message: `Wrote ${path.basename(params.out)}`, detail: { ...detail('done', total), ...result } });
+      report({ progress: 100, phase: null, message: `Wrote ${path.basename(params.out)}`, detail: { ...detail('done', total, total), ...result } });
       return result;
     },
   };

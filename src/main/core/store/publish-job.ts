@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { CoreServices } from '../core-services';
 import type { HubStore } from '../hub/hub-store';
 import type { JobKind } from '../jobs/job-kind';
-import { buildManifest, hashPlans } from '../bundles/bundle-manifest';
-import { planExport } from '../bundles/export-plan';
+import { buildManifest, planAndHash } from '../bundles/bundle-manifest';
 import { registryEntriesFor } from '../bundles/registry-entries';
 import { openObjectStore } from './object-store';
 import type { StoreConfig } from './store-config';
@@ -41,17 +40,11 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
       const cfg = config.resolve();
       const store = await openObjectStore(cfg, core.env);
       report({ progress: 0, phase: 'prepare', message: 'Resolving models in the cache' });
-      const plans = await planExport(core, hubStore, params.models);
-      const unique = new Map<string, number>();
-      for (const p of plans) for (const f of p.files) unique.set(f.source, f.size);
-      const total = [...unique.values()].reduce((s, n) => s + n, 0);
-      let hashed = 0;
-      const models = await hashPlans(
-        plans,
-        (n) => {
-          hashed += n;
-          report({ progress: total ? (hashed / total) * 25 : 25, phase: 'verify', message: 'Hashing files', detail: { bytesDone: hashed, bytesTotal: total } });
-        },
+      const { plans, models } = await planAndHash(
+        core,
+        hubStore,
+        params.models,
+        (hashed, total) => report({ progress: total ? (hashed / total) * 25 : 25, phase: 'verify', message: 'Hashing files', detail: { bytesDone: hashed, bytesTotal: total } }),
         signal,
       );
       const uploaded = new Set(checkpoint?.uploaded ?? []);
