@@ -10,7 +10,7 @@ import type { Core } from '../../src/main/core/create-core';
 import { tarStream, type TarEntry } from '../../src/main/core/bundles/tar-writer';
 import { BUNDLE_MANIFEST_NAME, type BundleManifest } from '../../src/shared/contract';
 import { prepareModel, runJob, treeOf } from '../support/bundle-fixtures';
-import { sentenceRepo } from '../support/hub-server/fixtures';
+import { sentenceModelFiles, sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
 
@@ -24,7 +24,9 @@ let bundleGz: string;
 let bundleTar: string;
 
 beforeAll(async () => {
-  hub = await startHubServer({ repos: [sentenceRepo(REPO)] });
+  const files = sentenceModelFiles();
+  const v2 = files.map((f) => (f.path === 'config.json' ? { ...f, content: '{"architectures":["BertModel"],"hidden_size":32,"v2":true}\n' } : f));
+  hub = await startHubServer({ repos: [sentenceRepo(REPO, { branches: { v2 } })] });
   work = makeTempDir('mc-bundle-');
   source = openTestCore(path.join(work, 'source'), { HF_ENDPOINT: hub.url });
   ({ commit } = await prepareModel(source, REPO, NAME));
@@ -241,6 +243,23 @@ describe('bundle export → import', () => {
     expect(report.registry.kept.join('\n')).toMatch(/1\.0\.0: kept the local status staging/);
     const model = await target.invoke('registry.getModel', { model: NAME });
     expect(model.versions.find((v) => v.version === '1.0.0')?.status).toBe('staging');
+  });
+
+  it('carries two revisions of one repo in one bundle, each shared blob once', async () => {
+    const job = await source.invoke('hub.download', { repo: REPO, revision: 'v2' });
+    expect((await runJob(source, job)).state).toBe('done');
+    const out = path.join(home, 'two.tar');
+    const exported = await runJob(source, await source.invoke('bundles.export', { models: [`${REPO}@main`, `${REPO}@v2`], out }));
+    expect(exported.error).toBeNull();
+    const manifest = readManifest(fs.readFileSync(out));
+    expect(manifest.models.map((m) => m.refs)).toEqual([['main'], ['v2']]);
+    const listing = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('/blobs/'));
+    expect(new Set(listing).size).toBe(listing.length);
+    const imported = await importFile(out);
+    expect(imported.error).toBeNull();
+    const scan = await scanCacheDir(cacheOf(home));
+    const revs = [...scan.repos.find((r) => r.id.name === REPO)!.revisions].map((r) => [...r.refs].join(',')).sort();
+    expect(revs).toEqual(['main', 'v2']);
   });
 
   it('exports refuse a damaged cache file, unknown models and existing files', async () => {

@@ -35,14 +35,17 @@ export interface ExportResult {
   bytes: number;
 }
 
-/** Tar entries of one model: its blobs (once each), refs, then the snapshot links, all in the cache layout. */
-function* modelEntries(m: BundleModel, sources: Map<string, string>): Generator<TarEntry> {
+/**
+ * Tar entries of one model: its blobs, refs, then the snapshot links, all in the cache layout. `seen` spans
+ * the whole bundle: two revisions of one repo share most blobs, and each goes in once.
+ */
+function* modelEntries(m: BundleModel, sources: Map<string, string>, seen: Set<string>): Generator<TarEntry> {
   const folder = repoFolderName(m.repo);
-  const seen = new Set<string>();
   for (const f of m.files) {
-    if (seen.has(f.blob)) continue;
-    seen.add(f.blob);
-    yield { type: 'file', path: blobEntryPath(m.repo, f.blob), size: f.size, source: sources.get(`${m.repo}\0${f.path}`)! };
+    const entry = blobEntryPath(m.repo, f.blob);
+    if (seen.has(entry)) continue;
+    seen.add(entry);
+    yield { type: 'file', path: blobEntryPath(m.repo, f.blob), size: f.size, source: sources.get(entry)! };
   }
   for (const ref of m.refs) yield { type: 'file', path: `${folder}/refs/${ref}`, size: m.commit.length, source: Buffer.from(m.commit) };
   for (const f of m.files) {
@@ -74,13 +77,15 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
         signal,
       );
       const manifest = buildManifest(models, registryEntriesFor(core.db, plans.map((p) => p.repo), plans.flatMap((p) => p.registryNames)));
-      const sources = new Map(plans.flatMap((p) => p.files.map((f) => [`${p.repo}\0${f.path}`, f.source] as const)));
+      // hashPlans keeps the plans' order: file j of model i is file j of plan i.
+      const sources = new Map(models.flatMap((m, i) => m.files.map((f, j) => [blobEntryPath(m.repo, f.blob), plans[i]!.files[j]!.source] as const)));
       const expected = new Map(models.flatMap((m) => m.files.map((f) => [blobEntryPath(m.repo, f.blob), f.sha256] as const)));
 
       const entries = function* (): Generator<TarEntry> {
         const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
         yield { type: 'file', path: BUNDLE_MANIFEST_NAME, size: json.length, source: json };
-        for (const m of models) yield* modelEntries(m, sources);
+        const seen = new Set<string>();
+        for (const m of models) yield* modelEntries(m, sources, seen);
       };
       let written = 0;
       let current: { path: string; hash: Hash } | undefined;

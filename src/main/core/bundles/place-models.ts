@@ -40,7 +40,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** Moves one model's verified blobs in, links its snapshot and writes its refs, logging each change. */
-async function placeModel(cacheDir: string, m: BundleModel, staged: StagedBlob, undo: UndoLog): Promise<{ added: number; reused: number; bytes: number }> {
+async function placeModel(cacheDir: string, m: BundleModel, staged: StagedBlob, undo: UndoLog, placed: Set<string>): Promise<{ added: number; reused: number; bytes: number }> {
   const cache = repoCache(cacheDir, m.repo);
   const hadRoot = await exists(cache.root);
   if (!hadRoot) undo.add(() => fs.promises.rm(cache.root, { recursive: true, force: true }));
@@ -50,8 +50,10 @@ async function placeModel(cacheDir: string, m: BundleModel, staged: StagedBlob, 
   for (const f of m.files) {
     if (done.has(f.blob)) continue;
     done.add(f.blob);
-    const from = staged(m.repo, f.blob);
     const target = blobFile(cache, f.blob);
+    // Another revision of the same repo, earlier in this import, already moved it in.
+    const from = placed.has(target) ? null : staged(m.repo, f.blob);
+    placed.add(target);
     if (from === null) {
       counts.reused++;
       continue;
@@ -103,9 +105,10 @@ export async function placeModels(
   await ensureCacheDirTag(cacheDir);
   const undo = new UndoLog();
   const report: BundleImportReport = { models: [], registry: { modelsCreated: [], modelsUpdated: [], versionsAdded: [], metricsAdded: 0, kept: [] } };
+  const placed = new Set<string>();
   try {
     for (const m of models) {
-      const c = await placeModel(cacheDir, m, staged, undo);
+      const c = await placeModel(cacheDir, m, staged, undo, placed);
       report.models.push({
         repo: m.repo,
         commit: m.commit,

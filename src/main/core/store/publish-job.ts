@@ -51,9 +51,9 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
       const result: PublishResult = { published: [], blobsUploaded: 0, blobsSkipped: 0, bytesUploaded: 0 };
       const toSend = new Map<string, { source: string; size: number; sha256: string; label: string }>();
       for (const [i, m] of models.entries()) {
-        for (const f of m.files) {
+        for (const [j, f] of m.files.entries()) {
           const key = blobKey(cfg.prefix, m.repo, f.blob);
-          if (!toSend.has(key)) toSend.set(key, { source: plans[i]!.files.find((p) => p.path === f.path)!.source, size: f.size, sha256: f.sha256, label: `${f.path} of ${m.repo}` });
+          if (!toSend.has(key)) toSend.set(key, { source: plans[i]!.files[j]!.source, size: f.size, sha256: f.sha256, label: `${f.path} of ${m.repo}` });
         }
       }
       const sendTotal = [...toSend.values()].reduce((s, b) => s + b.size, 0);
