@@ -8,6 +8,7 @@ import { sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
 import { startS3Server, type S3Server } from '../support/s3-server';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { waitFor } from '../support/wait-for';
 
 const REPO = 'acme/store-embed';
 const NAME = 'store-embed';
@@ -114,6 +115,35 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
     expect(start).toBeGreaterThan(0);
     expect(start).toBeLessThanOrEqual(1_500_000);
     expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('pauses a pull mid-file and resumes it from the partial file', async () => {
+    await runJob(source, await source.invoke('store.publish', { models: [REPO] }));
+    const onnx = hub.repos.get(REPO)!.branches.get('main')!.files.get('onnx/model.onnx')!;
+    s3.slowGets(`/blobs/${onnx.lfsOid!}`, 64 * 1024, 15);
+    try {
+      const job = await target.invoke('store.pull', { repo: REPO });
+      await waitFor(() => {
+        const d = target.jobs.get(job.id).detail as { currentFile?: string; bytesDone?: number } | null;
+        return d?.currentFile === 'onnx/model.onnx' && (d.bytesDone ?? 0) > 2 * 1024 * 1024 ? true : undefined;
+      }, 60_000);
+      expect((await target.invoke('jobs.pause', { id: job.id })).state).toBe('paused');
+      const stage = fs.readdirSync(path.join(home, 'hub')).find((n) => n.startsWith('.model-center-pull-'));
+      expect(stage).toBeDefined();
+      const partial = fs.readdirSync(path.join(home, 'hub', stage!)).find((n) => n.endsWith('.incomplete'));
+      const have = fs.statSync(path.join(home, 'hub', stage!, partial!)).size;
+      expect(have).toBeGreaterThan(0);
+      s3.slowGets(null);
+      s3.requests.length = 0;
+      await target.invoke('jobs.resume', { id: job.id });
+      const done = await target.jobs.waitForSettled(job.id);
+      expect(done.error).toBeNull();
+      expect(done.state).toBe('done');
+      expect(s3.requests.some((r) => r.method === 'GET' && r.range === `bytes=${have}-`)).toBe(true);
+      expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    } finally {
+      s3.slowGets(null);
+    }
   });
 
   it('refuses wrong keys, a missing model and an unconfigured store clearly', async () => {

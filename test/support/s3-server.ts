@@ -20,6 +20,8 @@ export interface S3Server {
   requests: S3RequestLog[];
   /** The next GET of a key containing `match` is cut after `afterBytes` of body (the socket destroyed). */
   dropNextGet(match: string, afterBytes: number): void;
+  /** GETs of keys containing `match` send their body in `chunkBytes` pieces, `delayMs` apart (null: full speed). */
+  slowGets(match: string | null, chunkBytes?: number, delayMs?: number): void;
   /** Objects as s3rver stores them, for checks: key → size. */
   objects(): Promise<Map<string, number>>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
   const { port: s3Port } = (await s3.run()) as AddressInfo;
   const requests: S3RequestLog[] = [];
   const drops: Array<{ match: string; afterBytes: number }> = [];
+  let slow: { match: string; chunkBytes: number; delayMs: number } | null = null;
 
   const proxy = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range });
@@ -42,6 +45,21 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
     const drop = dropAt >= 0 ? drops.splice(dropAt, 1)[0] : undefined;
     const upstream = http.request({ host: '127.0.0.1', port: s3Port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      if (!drop && slow && req.method === 'GET' && (req.url ?? '').includes(slow.match)) {
+        const { chunkBytes, delayMs } = slow;
+        void (async () => {
+          for await (const chunk of up) {
+            for (let i = 0; i < (chunk as Buffer).length; i += chunkBytes) {
+              if (res.destroyed) return;
+              res.write((chunk as Buffer).subarray(i, i + chunkBytes));
+              await new Promise((r) => setTimeout(r, delayMs));
+            }
+          }
+          res.end();
+        })().catch(() => res.destroy());
+        res.on('close', () => up.destroy());
+        return;
+      }
       if (!drop) {
         up.pipe(res);
         return;
@@ -76,6 +94,9 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
     secretAccessKey: 'S3RVER',
     requests,
     dropNextGet: (match, afterBytes) => drops.push({ match, afterBytes }),
+    slowGets: (match, chunkBytes = 64 * 1024, delayMs = 20) => {
+      slow = match === null ? null : { match, chunkBytes, delayMs };
+    },
     async objects() {
       const out = new Map<string, number>();
       const root = path.join(dir, bucket);
