@@ -68,6 +68,14 @@ describe.skipIf(missing)('Export and Import on the Models page, in a browser', (
     await page2.getByRole('button', { name: 'Models', exact: true }).click();
     await page2.getByText('No models registered yet.').waitFor();
     const panel2 = page2.getByTestId('bundles');
+    // Something that is not a bundle: refused, the reason shown on the job, nothing imported.
+    const junk = path.join(work, 'junk.tar.gz');
+    fs.writeFileSync(junk, Buffer.alloc(2048, 1));
+    await panel2.getByLabel('Bundle file').setInputFiles(junk);
+    await panel2.getByRole('button', { name: 'Upload and import' }).click();
+    const failed = panel2.locator('li.job[data-state="failed"]').first();
+    await failed.waitFor({ timeout: 30_000 });
+    expect(await failed.textContent()).toMatch(/not a readable tar archive|not a Model Center bundle/);
     await panel2.getByLabel('Bundle file').setInputFiles(file);
     await panel2.getByRole('button', { name: 'Upload and import' }).click();
     await panel2.locator('li.job[data-state="done"]').first().waitFor({ timeout: 30_000 });

@@ -41,7 +41,8 @@ export function createImportJob(core: CoreServices, store: HubStore): JobKind<Im
     kind: IMPORT_JOB,
     paramsSchema: ImportJobParamsSchema,
     resumable: false,
-    title: (p) => `Import ${path.basename(p.file)}`,
+    // An upload is stored as `<random>-<its name>`: the title shows the name the person chose.
+    title: (p) => `Import ${p.removeAfter ? path.basename(p.file).replace(/^[0-9a-f]{12}-/, '') : path.basename(p.file)}`,
     async run({ params, signal, report, log }) {
       const cacheDir = core.settings.values().hubCacheDir;
       const file = params.file;
