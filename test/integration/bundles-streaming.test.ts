@@ -93,4 +93,18 @@ describe('bundles stream: a big file never sits in memory', () => {
     expect((await core.jobs.waitForSettled(job.id)).state).toBe('cancelled');
     expect(treeOf(work).filter((p) => p.includes('cancelled.tar.gz'))).toEqual([]);
   });
+
+  it('a cancelled import removes its staging folder and imports nothing', async () => {
+    const other = openTestCore(path.join(work, 'cancel-import'));
+    try {
+      const job = await other.invoke('bundles.import', { file: path.join(work, 'big.tar') });
+      await waitFor(() => (other.jobs.get(job.id).progress > 20 ? true : undefined), 60_000);
+      await other.invoke('jobs.cancel', { id: job.id });
+      expect((await other.jobs.waitForSettled(job.id)).state).toBe('cancelled');
+      expect(treeOf(path.join(work, 'cancel-import', 'hub')).filter((p) => p !== 'CACHEDIR.TAG')).toEqual([]);
+      expect(await other.invoke('hub.listDownloaded', {})).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
 });

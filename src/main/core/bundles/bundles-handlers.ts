@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
 import type { HubStore } from '../hub/hub-store';
-import { compressionFor, compressor, extensionFor } from './compression';
+import { assertCompressionAvailable, compressionFor, extensionFor } from './compression';
 import { makeDownloadTicket } from './download-ticket';
 import { EXPORT_JOB } from './export-job';
 import { planExport } from './export-plan';
@@ -26,7 +26,7 @@ export function createBundleHandlers(core: CoreServices, store: HubStore): Bundl
     'bundles.export': async ({ models, out, compression, overwrite }) => {
       const target = out ? path.resolve(out) : undefined;
       const kind = compressionFor(target ?? '', compression);
-      compressor(kind)?.destroy(); // zstd where it is missing: refused now, not after hashing gigabytes
+      assertCompressionAvailable(kind); // refused now, not after hashing gigabytes
       const file = target ?? path.join(exportsDir(core.dataDir), defaultExportName(models, extensionFor(kind)));
       if (!overwrite && (await fs.promises.stat(file).catch(() => undefined))) {
         throw new AppError('CONFLICT', `${file} already exists.`, { hint: 'Choose another file name, or pass --overwrite.' });

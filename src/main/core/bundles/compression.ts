@@ -29,6 +29,11 @@ export function extensionFor(c: Compression): string {
   return c === 'gzip' ? '.tar.gz' : c === 'zstd' ? '.tar.zst' : '.tar';
 }
 
+/** Refuses now, before any work, a compression this runtime cannot write or read. */
+export function assertCompressionAvailable(c: Compression): void {
+  if (c === 'zstd' && !zstdAvailable()) throw zstdUnavailable();
+}
+
 export function compressor(c: Compression): Transform | undefined {
   if (c === 'none') return undefined;
   if (c === 'gzip') return zlib.createGzip({ level: 6 });

@@ -89,7 +89,8 @@ export function createImportJob(core: CoreServices, store: HubStore): JobKind<Im
               const got = await receiveBlob(entry, dest, b.blob.length === 40 ? b.size : null);
               if (got.size !== b.size) throw refuseBundle(file, `${b.label} is ${got.size} bytes, the manifest says ${b.size} (truncated?)`);
               if (got.sha256 !== b.sha256 || (got.git !== undefined && got.git !== b.blob)) {
-                throw new AppError('INTEGRITY', `Refused ${path.basename(file)}: ${b.label} failed verification (expected sha256 ${b.sha256}, got ${got.sha256}).`, {
+                const what = got.sha256 !== b.sha256 ? `expected sha256 ${b.sha256}, got ${got.sha256}` : `its git blob id is ${got.git ?? '?'}, not the ${b.blob} it is named by`;
+                throw new AppError('INTEGRITY', `Refused ${path.basename(file)}: ${b.label} failed verification (${what}).`, {
                   hint: 'The bundle is damaged; copy or export it again. Nothing was imported.',
                 });
               }
