@@ -29,32 +29,42 @@ afterAll(async () => {
 });
 
 describe('bundles from the command line', () => {
-  it('export → import --dry-run → import, with --json and exit codes', async () => {
-    const out = path.join(work, 'cli.tar.gz');
-    const exported = await runCliProcess(['export', NAME, '--out', out, '--json'], env(sourceHome()));
+  // Each CLI run is a process of its own (a few seconds each on a loaded machine): two tests, generous limits.
+  const out = (): string => path.join(work, 'cli.tar.gz');
+  const target = (): string => path.join(work, 'target');
+
+  it('export → import --dry-run → import, as a person runs them', async () => {
+    const exported = await runCliProcess(['export', NAME, '--out', out(), '--json'], env(sourceHome()));
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     expect((JSON.parse(exported.stdout) as JobDTO).state).toBe('done');
-    expect((await runCliProcess(['export', NAME, '--out', out], env(sourceHome()))).code).toBe(1);
-
-    const target = path.join(work, 'target');
-    const dry = await runCliProcess(['import', out, '--dry-run'], env(target));
+    const dry = await runCliProcess(['import', out(), '--dry-run'], env(target()));
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(REPO);
     expect(dry.stdout).toMatch(/1\.0\.0 \(production\)/);
-    const imported = await runCliProcess(['import', out], { ...env(target), HF_HUB_OFFLINE: '1' });
+    const imported = await runCliProcess(['import', out()], { ...env(target()), HF_HUB_OFFLINE: '1' });
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/blobs added/);
-    const versions = await runCliProcess(['versions', NAME, '--json'], env(target));
-    expect((JSON.parse(versions.stdout) as Array<{ version: string }>).map((v) => v.version)).toEqual(['1.1.0', '1.0.0']);
+    const core = openTestCore(target());
+    try {
+      expect((await core.invoke('registry.versions', { model: NAME })).map((v) => v.version)).toEqual(['1.1.0', '1.0.0']);
+    } finally {
+      await core.close();
+    }
+  }, 180_000);
 
+  it('exits 1 with the reason for a refused bundle or an existing file, and 2 for a usage error', async () => {
     const junk = path.join(work, 'junk.tar');
     fs.writeFileSync(junk, 'not a bundle at all');
-    const bad = await runCliProcess(['import', junk, '--json'], env(target));
+    const bad = await runCliProcess(['import', junk, '--json'], env(target()));
     expect(bad.code).toBe(1);
     expect((JSON.parse(bad.stdout) as JobDTO).error?.code).toBe('ARCHIVE_REFUSED');
-    expect((await runCliProcess(['export', '--out', out], env(sourceHome()))).code).toBe(2);
-  });
+    fs.writeFileSync(path.join(work, 'taken.tar.gz'), 'x');
+    const taken = await runCliProcess(['export', NAME, '--out', path.join(work, 'taken.tar.gz')], env(sourceHome()));
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/already exists[\s\S]*--overwrite/);
+    expect((await runCliProcess(['export', '--out', out()], env(sourceHome()))).code).toBe(2);
+  }, 180_000);
 });
 
 describe('bundles over HTTP (serve)', () => {
