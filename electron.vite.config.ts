@@ -9,6 +9,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          // Its own file: worker_threads start it by path (see core/inference/worker-launcher.ts).
+          'inference-worker': resolve(__dirname, 'src/main/core/inference/inference-worker.ts'),
         },
       },
     },

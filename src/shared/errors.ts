@@ -50,6 +50,14 @@ export const ERROR_CODES = {
   STORE_AUTH: { http: 401, retryable: false },
   /** The model store could not be reached, or answered with an error. */
   STORE_UNAVAILABLE: { http: 502, retryable: true },
+  /** A model folder that is not a usable embedding model: bad config, ONNX inputs we cannot feed, a Dense head. */
+  INVALID_MODEL: { http: 422, retryable: false },
+  /** The model's files are not (all) in the cache, or failed verification: download or repair it first. */
+  MODEL_NOT_PRESENT: { http: 409, retryable: false },
+  /** The model's output dimension differs from what the registry says. */
+  DIMENSION_MISMATCH: { http: 409, retryable: false },
+  /** onnxruntime failed while loading or running a model. */
+  INFERENCE_FAILED: { http: 500, retryable: true },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

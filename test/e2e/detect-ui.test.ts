@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../support/browser';
+import { detectRoots } from '../support/detect-fixture';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
 import { startFakeOllama } from '../support/ollama-server';
 import { startServe, type ServeProcess } from '../support/serve-process';
@@ -18,14 +19,7 @@ describe.skipIf(missing)('the Detected page in a browser', () => {
     home = makeTempDir('mc-e2e-detect-');
     makeOllamaStore(path.join(home, 'ollama'), [{ name: 'llama3', tag: '8b', layers: [2_000_000] }]);
     makeVoskModel(path.join(home, 'vosk', 'vosk-model-small-ru-0.22'), { omit: ['graph'] });
-    serve = await startServe(home, {
-      HOME: path.join(home, 'h'),
-      OLLAMA_MODELS: path.join(home, 'ollama'),
-      MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-      HF_HUB_CACHE: path.join(home, 'hub'),
-      SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-      OLLAMA_HOST: 'http://127.0.0.1:9',
-    });
+    serve = await startServe(home, detectRoots(home));
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { detectRoots } from '../support/detect-fixture';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
 import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
@@ -18,16 +19,7 @@ afterEach(async () => {
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MODEL_CENTER_HOME: home,
-    HOME: path.join(home, 'h'),
-    OLLAMA_MODELS: path.join(home, 'ollama'),
-    MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-    HF_HUB_CACHE: path.join(home, 'hub'),
-    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-    OLLAMA_HOST: 'http://127.0.0.1:9',
-    ...extra,
-  };
+  return { MODEL_CENTER_HOME: home, ...detectRoots(home), ...extra };
 }
 
 describe('detect and ollama CLI', () => {

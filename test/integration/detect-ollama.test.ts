@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
-import { AppError } from '../../src/shared/errors';
+import { failure } from '../support/detect-fixture';
 import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
 
@@ -18,16 +18,6 @@ afterEach(async () => {
   fake = undefined;
   removeDir(home);
 });
-
-async function codeOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('ollama operations', () => {
   it('pulls with streamed progress to done, and the model appears on the server', async () => {
@@ -88,14 +78,14 @@ describe('ollama operations', () => {
     expect(await core.invoke('ollama.delete', { name: 'llama3:8b' })).toEqual({ deleted: 'llama3:8b' });
     expect(fake.models).toEqual([]);
     expect(fake.requests.find((r) => r.path === '/api/delete')).toMatchObject({ method: 'DELETE', body: { name: 'llama3:8b' } });
-    expect((await codeOf(core.invoke('ollama.delete', { name: 'llama3:8b' }))).code).toBe('MODEL_NOT_FOUND');
-    expect((await codeOf(core.invoke('ollama.show', { name: 'nope' }))).code).toBe('MODEL_NOT_FOUND');
-    expect((await codeOf(core.invoke('ollama.show', { name: 'bad name!' }))).code).toBe('INVALID_INPUT');
+    expect((await failure(core.invoke('ollama.delete', { name: 'llama3:8b' }))).code).toBe('MODEL_NOT_FOUND');
+    expect((await failure(core.invoke('ollama.show', { name: 'nope' }))).code).toBe('MODEL_NOT_FOUND');
+    expect((await failure(core.invoke('ollama.show', { name: 'bad name!' }))).code).toBe('INVALID_INPUT');
   });
 
   it('says clearly when no server is running', async () => {
     core = openTestCore(home, { OLLAMA_HOST: 'http://127.0.0.1:9' });
-    const err = await codeOf(core.invoke('ollama.show', { name: 'llama3' }));
+    const err = await failure(core.invoke('ollama.show', { name: 'llama3' }));
     expect(err.code).toBe('OLLAMA_UNAVAILABLE');
     expect(err.message).toBe('Ollama is not running at http://127.0.0.1:9; start it with `ollama serve`.');
     const final = await core.jobs.waitForSettled((await core.invoke('ollama.pull', { name: 'llama3' })).id);

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
-import { AppError } from '../../src/shared/errors';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
+import { detectRoots, failure } from '../support/detect-fixture';
 import { makeHfRepo, makeVoskModel } from '../support/model-trees';
 import { startFakeOllama, type FakeOllama } from '../support/ollama-server';
 import { runCliProcess } from '../support/run-cli';
@@ -34,27 +34,7 @@ afterEach(async () => {
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MODEL_CENTER_HOME: home,
-    HOME: path.join(home, 'h'),
-    OLLAMA_MODELS: path.join(home, 'ollama'),
-    MODEL_CENTER_VOSK_DIRS: path.join(home, 'vosk'),
-    HF_HUB_CACHE: path.join(home, 'hub'),
-    SENTENCE_TRANSFORMERS_HOME: path.join(home, 'st'),
-    HF_ENDPOINT: hub.url,
-    OLLAMA_HOST: fake?.host ?? 'http://127.0.0.1:9',
-    ...extra,
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
+  return { MODEL_CENTER_HOME: home, ...detectRoots(home, fake?.host), HF_ENDPOINT: hub.url, ...extra };
 }
 
 describe('required models setting', () => {

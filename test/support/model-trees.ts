@@ -45,7 +45,7 @@ export function makeVoskModel(dir: string, opts: { omit?: Array<'am' | 'conf' | 
 export function makeHfRepo(
   cache: string,
   repoId: string,
-  revisions: Array<{ commit: string; ref?: string; files: Record<string, string> }>,
+  revisions: Array<{ commit: string; ref?: string; files: Record<string, string | Buffer> }>,
   incomplete: Array<{ name: string; bytes: number }> = [],
 ): string {
   const repo = path.join(cache, `models--${repoId.replace('/', '--')}`);
@@ -64,11 +64,33 @@ export function makeHfRepo(
 }
 
 /** A model saved by sentence-transformers < 2.3 under its own cache (`org_name` folder). */
-export function makeStLegacy(root: string, folder: string, opts: { weights?: boolean } = {}): string {
+export function makeStLegacy(
+  root: string,
+  folder: string,
+  opts: {
+    weights?: boolean;
+    /** Write 1_Pooling/config.json with these pooling flags (and word_embedding_dimension 384). */
+    pooling?: Record<string, boolean>;
+    /** Write sentence_bert_config.json with this max_seq_length. */
+    maxSeqLength?: number;
+    /** Add a 2_Dense module projecting to this many dimensions. */
+    dense?: number;
+  } = {},
+): string {
   const dir = path.join(root, folder);
-  write(path.join(dir, 'modules.json'), JSON.stringify([{ idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' }]));
+  const modules: Array<{ idx: number; name: string; path: string; type: string }> = [{ idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' }];
+  if (opts.pooling) {
+    modules.push({ idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' });
+    write(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 384, ...opts.pooling }));
+  }
+  if (opts.dense) {
+    modules.push({ idx: 2, name: '2', path: '2_Dense', type: 'sentence_transformers.models.Dense' });
+    write(path.join(dir, '2_Dense', 'config.json'), JSON.stringify({ in_features: 384, out_features: opts.dense, bias: true }));
+  }
+  write(path.join(dir, 'modules.json'), JSON.stringify(modules));
   write(path.join(dir, 'config.json'), JSON.stringify({ architectures: ['BertModel'], hidden_size: 384 }));
   write(path.join(dir, 'config_sentence_transformers.json'), JSON.stringify({ __version__: { sentence_transformers: '2.2.2' } }));
+  if (opts.maxSeqLength) write(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: opts.maxSeqLength, do_lower_case: false }));
   if (opts.weights !== false) write(path.join(dir, 'pytorch_model.bin'), Buffer.alloc(4096, 5));
   return dir;
 }

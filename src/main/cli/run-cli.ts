@@ -8,11 +8,13 @@ import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
 import { registerEnsureCommand } from './commands/ensure-command';
+import { registerInferenceCommands } from './commands/inference-command';
 import { registerJobsCommands } from './commands/jobs-command';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
 import { registerTokenCommand } from './commands/token-command';
+import { registerUpstreamCommands } from './commands/upstream-command';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -36,6 +38,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
   registerBundleCommands(program, ctx);
+  registerInferenceCommands(program, ctx);
+  registerUpstreamCommands(program, ctx);
   // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());

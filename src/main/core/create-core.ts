@@ -19,6 +19,9 @@ import { jobsSchema } from './jobs/jobs-schema';
 import { createJobsHandlers } from './jobs/jobs-handlers';
 import { JobStore } from './jobs/job-store';
 import { selftestJob } from './jobs/selftest-job';
+import { EmbeddingService } from './inference/embedding-service';
+import { createInferenceHandlers } from './inference/inference-handlers';
+import { inferenceSchema } from './inference/inference-schema';
 import { createLogger } from './log/logger';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
@@ -31,9 +34,11 @@ import { createFileSecretStore, type SecretCodec } from './secrets/secret-store'
 import { settingsSchema } from './settings/settings-schema';
 import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
+import { createUpstreamHandlers } from './upstream/upstream-handlers';
+import { upstreamSchema } from './upstream/upstream-schema';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -47,6 +52,8 @@ export interface CreateCoreOptions {
 
 export interface Core extends CoreServices {
   handlers: Handlers;
+  /** The process's one embedding service (sessions, lanes, cache), for in-process callers such as benchmarks. */
+  embeddings: EmbeddingService;
   /** Validates raw input at the edge, then runs the method: what every transport calls. */
   call(method: string, input: unknown): Promise<unknown>;
   /** The typed form, for in-process callers (CLI, tests). */
@@ -94,14 +101,18 @@ export function createCore(options: CreateCoreOptions): Core {
   };
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
+  const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
+  const { stop: stopUpstream, ...upstreamHandlers } = createUpstreamHandlers(services, hubStore);
   const handlers: Handlers = {
-    ...createSystemHandlers(services),
+    ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),
-    ...createDetectHandlers(services),
+    ...createDetectHandlers(services, () => handlers),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createBundlesDomain(services, hubStore),
+    ...createInferenceHandlers(services, embeddings),
+    ...upstreamHandlers,
   };
 
   jobs.recoverOrphans();
@@ -132,12 +143,15 @@ export function createCore(options: CreateCoreOptions): Core {
   return {
     ...services,
     handlers,
+    embeddings,
     call,
     invoke: (method, input) => call(method, input) as Promise<never>,
     async close() {
       if (closed) return;
       closed = true;
       await Promise.all(services.beforeClose.map((fn) => fn().catch(() => undefined)));
+      await embeddings.close();
+      stopUpstream();
       stopWatch();
       stopRegistryWatch();
       clearInterval(orphanTimer);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
 import { JobSchema } from './jobs';
+import { MODEL_NAME_RE, ModelNameSchema, ModelSchema, VersionSchema, VersionTextSchema } from './registry';
 
 /** Where a model on this machine was found. Legacy sentence-transformers folders are listed apart from the HF cache. */
 export const DETECT_SOURCES = ['ollama', 'vosk', 'huggingface', 'sentence-transformers'] as const;
@@ -33,6 +34,8 @@ export const DetectedModelSchema = z.object({
   language: z.string().nullable(),
   running: z.boolean(),
   revisions: z.array(DetectedRevisionSchema),
+  /** The registry model whose source is this one (hub repo, Ollama tag or folder), when one is registered. */
+  registryModel: z.string().nullable(),
 });
 export type DetectedModelDTO = z.infer<typeof DetectedModelSchema>;
 
@@ -81,6 +84,72 @@ export type OllamaShowDTO = z.infer<typeof OllamaShowSchema>;
 
 const OllamaName = z.object({ name: OllamaNameSchema });
 
+/** An absolute folder path (POSIX, `C:\\…` or a UNC share); relative paths would depend on the server's cwd. */
+export const AbsolutePathSchema = z
+  .string()
+  .trim()
+  .min(1, 'must be a folder path')
+  .max(4096)
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be an absolute path');
+
+/** Old sentence-transformers flattened `org/name` into `org_name`; the first `_` is the best guess back. */
+export function legacyRepoGuess(folder: string): string {
+  const i = folder.indexOf('_');
+  return i > 0 ? `${folder.slice(0, i)}/${folder.slice(i + 1)}` : folder;
+}
+
+/** `sentence-transformers_All-MiniLM-L6-v2` → `all-minilm-l6-v2`: the registry name adopting a legacy folder proposes. */
+export function adoptedName(folder: string): string | null {
+  const guess = legacyRepoGuess(folder);
+  const slug = (guess.split('/').pop() ?? guess)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 128);
+  return MODEL_NAME_RE.test(slug) ? slug : null;
+}
+
+export const AdoptLegacyInputSchema = z.object({
+  /** A sentence-transformers folder (modules.json + config.json + weights), usually in the legacy cache. */
+  path: AbsolutePathSchema,
+  /** Registry name; defaults to the model part of the folder name, as a slug (`org_All-MiniLM` → `all-minilm`). */
+  name: ModelNameSchema.optional(),
+  version: VersionTextSchema.default('1.0.0'),
+});
+
+export const AdoptLegacyResultSchema = z.object({
+  model: ModelSchema,
+  version: VersionSchema,
+  /** What was read from the folder and what could not be, in words. */
+  messages: z.array(z.string()),
+});
+export type AdoptLegacyResultDTO = z.infer<typeof AdoptLegacyResultSchema>;
+
+export const DetectDeleteInputSchema = z.object({
+  source: DetectSourceSchema,
+  /** The name `detect` shows (Ollama tag, Vosk folder, HF repo id, legacy `org/name`). */
+  name: z.string().trim().min(1).max(500),
+  /** The location `detect` shows; needed when the same name was found in two folders. */
+  location: z.string().trim().min(1).max(4096).optional(),
+  /** Hugging Face only: delete this snapshot (commit sha) instead of the whole repo. */
+  revision: z.string().trim().regex(/^[0-9a-f]{40}$/, 'must be a full commit sha from detect').optional(),
+  /** Only say what would go and the bytes freed (what the confirmation dialog shows). */
+  dryRun: z.boolean().default(false),
+});
+
+export const DetectDeleteResultSchema = z.object({
+  source: DetectSourceSchema,
+  name: z.string(),
+  location: z.string(),
+  revision: z.string().nullable(),
+  dryRun: z.boolean(),
+  /** Bytes the deletion frees (Ollama: blobs no other model shares; HF revision: blobs no other revision shares). */
+  bytesFreed: z.number().int().nonnegative(),
+  /** What goes, in words: folders, the Ollama model, a snapshot. */
+  removes: z.array(z.string()),
+});
+export type DetectDeleteResultDTO = z.infer<typeof DetectDeleteResultSchema>;
+
 export const detectContract = {
   detect: query('Find models already on this machine: Ollama, Vosk, Hugging Face cache, legacy sentence-transformers', z.object({}), DetectResultSchema),
   'ollama.pull': mutation('Pull an Ollama model through the Ollama server, as a job with progress', OllamaName, JobSchema),
@@ -90,6 +159,16 @@ export const detectContract = {
     'Download a Vosk model zip and unpack it safely into the data folder, as a job',
     z.object({ url: z.string().trim().url('must be the URL of a Vosk model zip') }),
     JobSchema,
+  ),
+  'detect.adoptLegacy': mutation(
+    'Register a legacy sentence-transformers folder as a registry model (embedding, local, path source) with a first development version',
+    AdoptLegacyInputSchema,
+    AdoptLegacyResultSchema,
+  ),
+  'detect.delete': mutation(
+    'Delete one detected model from disk (HF repo or revision, Ollama model through the server, Vosk or legacy folder); refused while a job or the registry uses it',
+    DetectDeleteInputSchema,
+    DetectDeleteResultSchema,
   ),
   'vosk.recommended': query(
     'Official small Vosk models to start with',

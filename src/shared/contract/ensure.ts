@@ -135,9 +135,41 @@ export const CleanupRevisionSchema = z.object({
   bytes: z.number().int().nonnegative().optional(),
 });
 
+/** One thing cleanup looked at outside the HF cache: a registry version, an Ollama tag or a Vosk folder. */
+export const CleanupItemSchema = z.object({
+  /** Registry: the version; Ollama: the full tag (`llama3:8b`); Vosk: the folder name. */
+  id: z.string(),
+  /** Ollama: when it was pulled; Vosk: when its files last changed; registry: when the version was registered. */
+  at: z.string().nullable(),
+  /** Why it stays, or for a listed Ollama tag why it is only listed. */
+  reason: z.string().optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  location: z.string().optional(),
+  /** Registry: the status the version had (it moves to archived). */
+  status: z.string().optional(),
+});
+
+/** One model (registry), family (Ollama `llama3`, Vosk `vosk-model-small-ru`) and what stays or goes. */
+export const CleanupGroupSchema = z.object({
+  model: z.string(),
+  kept: z.array(CleanupItemSchema),
+  /** Registry: archived; Ollama and Vosk: deleted. */
+  removed: z.array(CleanupItemSchema),
+  /** Ollama tags beyond N of a family no required model names: shown, never deleted by cleanup. */
+  listed: z.array(CleanupItemSchema),
+  /** Set when the whole group was left alone (a job uses it, the Ollama server is down…). */
+  skipped: z.string().nullable(),
+});
+export type CleanupGroupDTO = z.infer<typeof CleanupGroupSchema>;
+
+export const CLEANUP_SOURCES = ['huggingface', 'registry', 'ollama', 'vosk'] as const;
+export const CleanupSourceSchema = z.enum(CLEANUP_SOURCES);
+export type CleanupSource = z.infer<typeof CleanupSourceSchema>;
+
 export const CleanupResultSchema = z.object({
   dryRun: z.boolean(),
   keep: z.number().int(),
+  sources: z.array(CleanupSourceSchema),
   repos: z.array(
     z.object({
       repo: z.string(),
@@ -147,14 +179,28 @@ export const CleanupResultSchema = z.object({
       skipped: z.string().nullable(),
     }),
   ),
+  /** Registry versions beyond N that are not current, production, staging, stamped on chunks or used by a job: archived. */
+  registry: z.array(CleanupGroupSchema),
+  /** Older tags of an Ollama model family; deleted only for families named in requiredModels. */
+  ollama: z.array(CleanupGroupSchema),
+  /** Older versions of a Vosk model family (`vosk-model-small-ru-0.4` next to `-0.22`). */
+  vosk: z.array(CleanupGroupSchema),
+  /** Bytes freed (or that would be) over every source; archiving a registry version frees none. */
   bytesFreed: z.number().int().nonnegative(),
+  /** Problems that did not stop the rest (one deletion failed, the Ollama server went away…). */
+  warnings: z.array(z.string()),
 });
 export type CleanupResultDTO = z.infer<typeof CleanupResultSchema>;
 
 export const cleanupContract = {
   'models.cleanup': mutation(
-    'Remove old revisions of Hugging Face models in the cache, keeping the N most recent and anything pinned or in use (dryRun lists them)',
-    z.object({ keep: z.number().int().min(1, 'must keep at least 1 revision').max(100), dryRun: z.boolean().default(false) }),
+    'Keep the N most recent of each model and remove the rest: HF cache revisions, registry versions (archived), older Ollama tags of required families, older Vosk versions; never what is current, production, pinned or used by a job (dryRun lists them)',
+    z.object({
+      keep: z.number().int().min(1, 'must keep at least 1 revision').max(100),
+      dryRun: z.boolean().default(false),
+      /** Which sources to clean; all by default. */
+      sources: z.array(CleanupSourceSchema).min(1, 'name at least one source').optional(),
+    }),
     CleanupResultSchema,
   ),
 };

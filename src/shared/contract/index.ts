@@ -4,9 +4,11 @@ import { bundlesContract } from './bundles';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
+import { inferenceContract } from './inference';
 import { jobsContract } from './jobs';
 import { registryContract } from './registry';
 import { systemContract } from './system';
+import { upstreamContract } from './upstream';
 
 export * from './bundles';
 export * from './define';
@@ -14,9 +16,11 @@ export * from './detect';
 export * from './ensure';
 export * from './events';
 export * from './hub';
+export * from './inference';
 export * from './jobs';
 export * from './registry';
 export * from './system';
+export * from './upstream';
 
 /** The one contract: every capability of Model Center, served over IPC, HTTP and the CLI alike. */
 export const contract = {
@@ -29,6 +33,8 @@ export const contract = {
   ...recommendedContract,
   ...cleanupContract,
   ...bundlesContract,
+  ...inferenceContract,
+  ...upstreamContract,
 };
 
 export type Contract = typeof contract;

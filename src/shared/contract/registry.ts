@@ -90,6 +90,8 @@ export const VersionSchema = z.object({
   version: z.string(),
   description: z.string().nullable(),
   status: VersionStatusSchema,
+  /** Files of this version when they differ from the model's source (null: the model's source). */
+  source: ModelSourceSchema.nullable(),
   isCurrent: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -187,6 +189,8 @@ export const registryContract = {
       version: VersionTextSchema,
       description: z.string().max(10_000).nullable().default(null),
       status: VersionStatusSchema.default('development'),
+      /** This version's own files (another repo, revision or folder); omitted: the model's source. */
+      source: ModelSourceSchema.nullable().default(null),
       metrics: MetricsSchema.optional(),
     }),
     z.object({ version: VersionSchema, messages: z.array(z.string()) }),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
+import { AbsolutePathSchema } from './detect';
 import { RequiredModelsSchema } from './ensure';
+import { ExecutionProviderSchema, InferenceModelRefSchema, InferenceStatusSchema } from './inference';
 import { JOB_STATES } from './jobs';
 import { MlflowStatusSchema } from './registry';
 
@@ -16,6 +18,20 @@ export const EditableSettingsSchema = z.object({
   mlflowTrackingUri: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://localhost:5000, or '' for off" })]),
   /** Models this machine must have (`model-center ensure`): ollama:<name>, vosk:<url|name>, hf:<org/name>[@rev]. */
   requiredModels: RequiredModelsSchema,
+  /** Where inference runs: `cpu` (default, predictable), a GPU provider, or `auto` (GPU when one works, else CPU). */
+  executionProvider: ExecutionProviderSchema,
+  /** Intra-op threads per session; 0 = the number of physical cores. */
+  inferenceThreads: z.number().int().min(0).max(256),
+  /** A session unused this long is unloaded to give its memory back. */
+  modelIdleUnloadSeconds: z.number().int().min(5).max(86_400),
+  /** Size cap of the embedding cache; least recently used vectors go first. 0 turns the cache off. */
+  embeddingCacheMb: z.number().int().min(0).max(1_000_000),
+  /** Used by `embed` when no model is named ('' = none: the caller must name one). */
+  defaultEmbeddingModel: z.union([z.literal(''), InferenceModelRefSchema]),
+  /** Check downloaded models against their upstream branch every N hours in the app and `serve`; 0 = off. */
+  upstreamCheckHours: z.number().int().min(0).max(24 * 30),
+  /** Extra folders searched for Vosk models (MODEL_CENTER_VOSK_DIRS, a path list, wins over this). */
+  voskDirs: z.array(AbsolutePathSchema).max(50),
 });
 export type EditableSettings = z.infer<typeof EditableSettingsSchema>;
 export type SettingKey = keyof EditableSettings;
@@ -49,6 +65,8 @@ export const StatusSchema = z.object({
   offline: z.boolean(),
   /** Automatic MLflow logging: off, or the last outcome recorded for the configured server. */
   mlflow: MlflowStatusSchema,
+  /** Execution provider (and any fallback), loaded sessions, lanes and embedding-cache hits. */
+  inference: InferenceStatusSchema,
 });
 export type StatusDTO = z.infer<typeof StatusSchema>;
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { HubFileInput, HubRepoInput } from './hub-repo';
 import { pseudoRandomBytes } from './hub-repo';
 
@@ -23,4 +25,37 @@ export function sentenceModelFiles(seed = 1, lfsBytes = 3 * 1024 * 1024): HubFil
 
 export function sentenceRepo(id: string, extra: Partial<HubRepoInput> = {}): HubRepoInput {
   return { id, files: sentenceModelFiles(), ...extra };
+}
+
+/** `*.ext` patterns that a folder's .gitattributes sends to LFS (`filter=lfs`), as the Hub's default file has them. */
+function lfsPatterns(gitattributes: string | undefined): RegExp[] {
+  if (gitattributes === undefined) return [];
+  return gitattributes
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((parts) => parts.includes('filter=lfs') && parts[0])
+    .map(([glob]) => new RegExp(`^${(glob ?? '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+}
+
+/**
+ * The files of a model folder on disk (e.g. a generated test model) as hub-server input, paths '/'-separated and
+ * sorted; a file is LFS when the folder's .gitattributes says so, as the Hub decides it, whatever its size.
+ */
+export function hubFilesFromFolder(folder: string): HubFileInput[] {
+  const rels: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of fs.readdirSync(path.join(folder, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) rels.push(child);
+    }
+  };
+  walk('');
+  rels.sort();
+  const attributes = path.join(folder, '.gitattributes');
+  const patterns = lfsPatterns(fs.existsSync(attributes) ? fs.readFileSync(attributes, 'utf8') : undefined);
+  return rels.map((rel) => {
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    return { path: rel, content: fs.readFileSync(path.join(folder, rel)), lfs: patterns.some((re) => re.test(base)) };
+  });
 }

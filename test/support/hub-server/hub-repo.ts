@@ -84,6 +84,14 @@ export function buildRepo(input: HubRepoInput): HubRepo {
   return { id: input.id, gated: Boolean(input.gated), branches, commits, lastModified: '2026-01-01T00:00:00.000Z' };
 }
 
+/** A new commit on a branch, as a push to the Hub would make: the old commit stays reachable by its sha. */
+export function pushRevision(repo: HubRepo, branch: string, files: HubFileInput[]): HubRevision {
+  const rev = buildRevision(repo.id, `${branch}@${repo.commits.size}`, files);
+  repo.branches.set(branch, rev);
+  repo.commits.set(rev.commit, rev);
+  return rev;
+}
+
 /** Deterministic pseudo-random bytes (xorshift), so a multi-megabyte LFS file needs no fixture on disk. */
 export function pseudoRandomBytes(size: number, seed = 1): Buffer {
   const buf = Buffer.alloc(size);

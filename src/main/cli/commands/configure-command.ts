@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { AppError } from '../../../shared/errors';
 import { EditableSettingsSchema, type SettingsView } from '../../../shared/contract';
@@ -7,7 +8,9 @@ import { printResult, table } from '../cli-output';
 const KEYS = Object.keys(EditableSettingsSchema.shape);
 const NUMERIC = new Set(['downloadConcurrency']);
 /** Keys holding a list: `requiredModels=a,b` (commas or new lines; an empty value clears the list). */
-const LISTS = new Set(['requiredModels']);
+const LISTS = new Set(['requiredModels', 'voskDirs']);
+/** List keys of folders: relative entries are taken from the current directory, as a shell user means them. */
+const FOLDER_LISTS = new Set(['voskDirs']);
 
 function parseAssignment(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const eq = text.indexOf('=');
@@ -22,6 +25,7 @@ function parseAssignment(text: string, previous: Record<string, unknown> = {}): 
           .split(/[,\n]/)
           .map((x) => x.trim())
           .filter(Boolean)
+          .map((x) => (FOLDER_LISTS.has(key) ? path.resolve(x) : x))
       : raw;
   return { ...previous, [key]: value };
 }

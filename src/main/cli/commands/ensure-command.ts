@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CleanupResultDTO, EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
+import { CLEANUP_SOURCES, type CleanupGroupDTO, type CleanupResultDTO, type CleanupSource, type EnsureItemDTO, EnsureResultDTO, JobDTO, RecommendedResultDTO } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { followJob } from '../follow-job';
@@ -33,19 +33,55 @@ export function formatRecommended(r: RecommendedResultDTO): string {
   return lines.join('\n');
 }
 
-export function formatCleanup(r: CleanupResultDTO): string {
-  if (r.repos.length === 0) return 'No Hugging Face models in the cache.';
+const SOURCE_TITLES: Record<CleanupSource, string> = {
+  huggingface: 'Hugging Face cache',
+  registry: 'Registry versions',
+  ollama: 'Ollama',
+  vosk: 'Vosk',
+};
+
+function groupRows(groups: CleanupGroupDTO[], dryRun: boolean, archive: boolean): string[][] {
   const rows: string[][] = [];
+  const gone = archive ? (dryRun ? 'would archive' : 'archived') : dryRun ? 'would remove' : 'removed';
+  for (const g of groups) {
+    if (g.skipped) rows.push([g.model, '', 'note', g.skipped]);
+    for (const k of g.kept) rows.push([g.model, k.id, 'kept', k.reason ?? '']);
+    for (const x of g.removed) rows.push([g.model, x.id, gone, archive ? `was ${x.status ?? '?'}` : formatBytes(x.bytes ?? 0)]);
+    for (const x of g.listed) rows.push([g.model, x.id, 'listed', `${formatBytes(x.bytes ?? 0)}; ${x.reason ?? ''}`]);
+  }
+  return rows;
+}
+
+export function formatCleanup(r: CleanupResultDTO): string {
+  const out: string[] = [];
+  const hfRows: string[][] = [];
   for (const repo of r.repos) {
-    if (repo.skipped) rows.push([repo.repo, '(all)', 'kept', `skipped: ${repo.skipped}`]);
+    if (repo.skipped) hfRows.push([repo.repo, '(all)', 'kept', `skipped: ${repo.skipped}`]);
     else {
-      for (const k of repo.kept) rows.push([repo.repo, k.commit.slice(0, 12), 'kept', k.reason ?? '']);
-      for (const x of repo.removed) rows.push([repo.repo, x.commit.slice(0, 12), r.dryRun ? 'would remove' : 'removed', formatBytes(x.bytes ?? 0)]);
+      for (const k of repo.kept) hfRows.push([repo.repo, k.commit.slice(0, 12), 'kept', k.reason ?? '']);
+      for (const x of repo.removed) hfRows.push([repo.repo, x.commit.slice(0, 12), r.dryRun ? 'would remove' : 'removed', formatBytes(x.bytes ?? 0)]);
     }
   }
-  const count = r.repos.reduce((n, x) => n + x.removed.length, 0);
-  const total = `${r.dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.bytesFreed)} (${count} revision(s)).`;
-  return `${table(['REPO', 'REVISION', 'ACTION', 'WHY / BYTES'], rows)}\n\n${total}${r.dryRun && count ? ' Run without --dry-run to delete.' : ''}`;
+  const sections: Array<[CleanupSource, string[][], string]> = [
+    ['huggingface', hfRows, 'REVISION'],
+    ['registry', groupRows(r.registry, r.dryRun, true), 'VERSION'],
+    ['ollama', groupRows(r.ollama, r.dryRun, false), 'TAG'],
+    ['vosk', groupRows(r.vosk, r.dryRun, false), 'FOLDER'],
+  ];
+  for (const [source, rows, col] of sections) {
+    if (!r.sources.includes(source)) continue;
+    out.push(`${SOURCE_TITLES[source]}:`);
+    out.push(rows.length ? table([source === 'huggingface' ? 'REPO' : 'MODEL', col, 'ACTION', 'WHY / BYTES'], rows).replace(/^/gm, '  ') : `  nothing with more than ${r.keep} to choose from`, '');
+  }
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+  const revisions = r.repos.reduce((n, x) => n + x.removed.length, 0);
+  const files = [...r.ollama, ...r.vosk].reduce((n, g) => n + g.removed.length, 0);
+  const archived = r.registry.reduce((n, g) => n + g.removed.length, 0);
+  const parts = [`${revisions} revision(s)`, ...(files ? [`${files} Ollama/Vosk model(s)`] : [])];
+  const archive = archived ? `; ${r.dryRun ? 'would archive' : 'archived'} ${archived} registry version(s)` : '';
+  const total = `${r.dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.bytesFreed)} (${parts.join(', ')})${archive}.`;
+  const any = revisions + files + archived > 0;
+  return `${out.join('\n')}\n${total}${r.dryRun && any ? ' Run without --dry-run to apply.' : ''}`;
 }
 
 export function registerEnsureCommand(program: Command, ctx: CliContext): void {
@@ -85,13 +121,18 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
 
   program
     .command('cleanup')
-    .description('Delete old revisions of Hugging Face models in the cache, keeping the N most recent, pinned and in-use ones')
-    .requiredOption('--keep <n>', 'revisions to keep per model (at least 1)')
+    .summary('Keep the N most recent revisions/versions of each model, remove (or archive) the rest; --dry-run lists them')
+    .description(
+      'Keep the N most recent of each model, remove the rest: HF cache revisions, registry versions (archived), older Vosk versions, older Ollama tags of families in requiredModels (others are only listed); never current, production, pinned or in-use ones',
+    )
+    .requiredOption('--keep <n>', 'revisions/versions to keep per model (at least 1)')
+    .option('--only <sources...>', `clean only these: ${CLEANUP_SOURCES.join(', ')}`)
     .option('--dry-run', 'only list what would go and the bytes freed')
     .option('--json', 'print JSON')
-    .action(async (opts: { keep: string; dryRun?: boolean }, cmd: Command) => {
+    .action(async (opts: { keep: string; dryRun?: boolean; only?: string[] }, cmd: Command) => {
       const keep = /^\d+$/.test(opts.keep) ? Number(opts.keep) : Number.NaN;
-      const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun) })) as CleanupResultDTO;
+      const only = opts.only?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun), sources: only })) as CleanupResultDTO;
       printResult(ctx.io, ctx.json(cmd), r, formatCleanup);
     });
 }

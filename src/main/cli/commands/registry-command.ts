@@ -8,6 +8,7 @@ import {
   type MlflowStatusDTO,
   type ModelDetailDTO,
   type ModelInput,
+  type ModelSource,
   type ModelSummaryDTO,
   type VersionDTO,
 } from '../../../shared/contract';
@@ -68,14 +69,14 @@ function newModel(name: string, opts: RegisterOptions): ModelInput {
     });
   }
   const provider = opts.provider ?? (opts.tag ? 'ollama' : opts.path ? 'local' : 'huggingface');
-  const source = opts.repo
-    ? { kind: 'hub' as const, repoId: opts.repo, revision: opts.revision ?? null }
-    : opts.path
-      ? { kind: 'path' as const, path: opts.path }
-      : opts.tag
-        ? { kind: 'ollama' as const, tag: opts.tag }
-        : null;
-  return { name, type: opts.type, provider, source };
+  return { name, type: opts.type, provider, source: sourceFrom(opts) };
+}
+
+function sourceFrom(opts: RegisterOptions): ModelSource | null {
+  if (opts.repo) return { kind: 'hub', repoId: opts.repo, revision: opts.revision ?? null };
+  if (opts.path) return { kind: 'path', path: opts.path };
+  if (opts.tag) return { kind: 'ollama', tag: opts.tag };
+  return null;
 }
 
 interface RegisterOptions {
@@ -99,16 +100,18 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .option('--description <text>', 'what changed in this version')
     .addOption(new Option('--type <type>', 'model type, to create a new model').choices(MODEL_TYPES))
     .addOption(new Option('--provider <provider>', 'provider, to create a new model').choices(MODEL_PROVIDERS))
-    .option('--repo <repo-id>', 'Hugging Face repo id (new huggingface model)')
+    .option('--repo <repo-id>', "Hugging Face repo id: the new model's files, or this version's own for an existing model")
     .option('--revision <rev>', 'pinned Hub revision (commit sha) for --repo')
-    .option('--path <path>', 'folder or file (new local or vosk model)')
+    .option('--path <path>', "folder or file: the new model's, or this version's own for an existing model")
     .option('--tag <tag>', 'Ollama tag (new ollama model)')
     .option('--json', 'print JSON')
     .action(async (model: string, version: string, opts: RegisterOptions, cmd: Command) => {
       const core = ctx.getCore();
       const exists = (await core.invoke('registry.listModels', {})).some((m) => m.name === model.toLowerCase() || m.aliases.includes(model.toLowerCase()));
       if (!exists) await core.invoke('registry.upsertModel', newModel(model, opts));
-      const result = await core.invoke('registry.registerVersion', { model, version, status: opts.status ?? 'development', description: opts.description ?? null });
+      // For a model that exists, files named here belong to this version (a new export, another repo or revision).
+      const source = exists ? sourceFrom(opts) : null;
+      const result = await core.invoke('registry.registerVersion', { model, version, status: opts.status ?? 'development', description: opts.description ?? null, source });
       printResult(ctx.io, ctx.json(cmd), result, (r) =>
         [...r.messages, `Registered ${r.version.model} ${r.version.version} (${r.version.status}).`].join('\n'),
       );

@@ -17,16 +17,11 @@ export function ollamaStoreRoots(env: Env): string[] {
   return roots;
 }
 
-/** Where Vosk models usually live, plus MODEL_CENTER_VOSK_DIRS (a path list, `:` or `;` separated). */
-export function voskRoots(env: Env, dataDir: string): string[] {
-  const configured = (env.MODEL_CENTER_VOSK_DIRS ?? '')
-    .split(path.delimiter)
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p) => path.resolve(p));
+/** Where Vosk models usually live, after the configured folders (setting voskDirs, or MODEL_CENTER_VOSK_DIRS). */
+export function voskRoots(configured: string[], env: Env, dataDir: string): string[] {
   const home = homeDir(env);
   // vosk-api's Python package downloads to ~/.cache/vosk; many guides unpack into ~/vosk-models or ./models.
-  return [...configured, path.join(dataDir, 'vosk'), path.join(home, '.cache', 'vosk'), path.join(home, 'vosk-models')];
+  return [...configured.map((p) => path.resolve(p)), path.join(dataDir, 'vosk'), path.join(home, '.cache', 'vosk'), path.join(home, 'vosk-models')];
 }
 
 export function hubCacheRoot(env: Env): string {

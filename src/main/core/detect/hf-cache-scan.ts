@@ -64,6 +64,7 @@ export async function scanHfCache(root: string, warnings: string[]): Promise<Det
       language: null,
       running: false,
       revisions,
+      registryModel: null,
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -39,7 +39,7 @@ export async function detectOllama(env: Env): Promise<{ server: DetectResultDTO[
       // The server's store is elsewhere (another user, another machine): list it from the server's answer.
       byName.set(l.name, {
         source: 'ollama', name: l.name, sizeBytes: l.size, location: `${host} (server store)`, revision: l.digest.slice(0, 12),
-        complete: true, missing: [], lastUsed, notes: ['listed by the server; its store is not readable here'], language: null, running: false, revisions: [],
+        complete: true, missing: [], lastUsed, notes: ['listed by the server; its store is not readable here'], language: null, running: false, revisions: [], registryModel: null,
       });
     }
   }

@@ -20,11 +20,11 @@ function blobPath(root: string, digest: string): string {
   return path.join(root, 'blobs', digest.replace(':', '-'));
 }
 
-/** Models in one Ollama store, read from manifests and blobs so they show even when no server runs. */
-export async function scanOllamaStore(root: string, warnings: string[]): Promise<DetectedModelDTO[]> {
+/** Every manifest file in one Ollama store with the model name it stands for. */
+async function listManifests(root: string): Promise<Array<{ file: string; name: string }>> {
   const manifests = path.join(root, 'manifests');
   if (!(await isDir(manifests))) return [];
-  const out: DetectedModelDTO[] = [];
+  const out: Array<{ file: string; name: string }> = [];
   for (const host of await listDirs(manifests)) {
     for (const ns of await listDirs(path.join(manifests, host))) {
       for (const model of await listDirs(path.join(manifests, host, ns))) {
@@ -35,13 +35,54 @@ export async function scanOllamaStore(root: string, warnings: string[]): Promise
         } catch {
           continue;
         }
-        for (const tag of tags) {
-          const file = path.join(dir, tag);
-          const entry = await readManifest(root, file, ollamaNameFromManifestPath(host, ns, model, tag), warnings);
-          if (entry) out.push(entry);
-        }
+        for (const tag of tags) out.push({ file: path.join(dir, tag), name: ollamaNameFromManifestPath(host, ns, model, tag) });
       }
     }
+  }
+  return out;
+}
+
+/** Models in one Ollama store, read from manifests and blobs so they show even when no server runs. */
+export async function scanOllamaStore(root: string, warnings: string[]): Promise<DetectedModelDTO[]> {
+  const out: DetectedModelDTO[] = [];
+  for (const { file, name } of await listManifests(root)) {
+    const entry = await readManifest(root, file, name, warnings);
+    if (entry) out.push(entry);
+  }
+  return out;
+}
+
+/**
+ * Bytes that removing these models from a store frees, per model: its blobs (config and layers) that no kept
+ * manifest references, each counted once. Ollama shares blobs between tags (same weights, other template), so
+ * sizes must not simply add up.
+ */
+export async function ollamaBytesFreed(root: string, names: string[]): Promise<Map<string, number>> {
+  const gone = new Set(names);
+  const keptBlobs = new Set<string>();
+  const goneBlobs = new Map<string, string[]>();
+  for (const { file, name } of await listManifests(root)) {
+    let parsed;
+    try {
+      parsed = Manifest.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+    } catch {
+      continue;
+    }
+    if (!parsed.success) continue;
+    const digests = [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers].map((l) => l.digest);
+    if (gone.has(name)) goneBlobs.set(name, digests);
+    else for (const d of digests) keptBlobs.add(d);
+  }
+  const counted = new Set<string>();
+  const out = new Map<string, number>();
+  for (const name of names) {
+    let bytes = 0;
+    for (const d of goneBlobs.get(name) ?? []) {
+      if (keptBlobs.has(d) || counted.has(d)) continue;
+      counted.add(d);
+      bytes += await fs.stat(blobPath(root, d)).then((s) => s.size, () => 0);
+    }
+    out.set(name, bytes);
   }
   return out;
 }
@@ -65,7 +106,7 @@ async function readManifest(root: string, file: string, name: string, warnings: 
     return {
       source: 'ollama', name, sizeBytes: 0, location: file, revision: null, complete: false,
       missing: ['manifest is not valid JSON of the expected shape (re-pull the model)'],
-      lastUsed: null, notes: [], language: null, running: false, revisions: [],
+      lastUsed: null, notes: [], language: null, running: false, revisions: [], registryModel: null,
     };
   }
   const layers = [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers];
@@ -96,5 +137,6 @@ async function readManifest(root: string, file: string, name: string, warnings: 
     language: null,
     running: false,
     revisions: [],
+    registryModel: null,
   };
 }

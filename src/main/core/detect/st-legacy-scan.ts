@@ -1,15 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DetectedModelDTO } from '../../../shared/contract';
+import { legacyRepoGuess, type DetectedModelDTO } from '../../../shared/contract';
 import { dirSize, exists, isDir, listDirs } from './fs-walk';
 
-const WEIGHTS = ['model.safetensors', 'pytorch_model.bin', 'onnx/model.onnx', 'model.onnx', 'tf_model.h5'];
+export const LEGACY_WEIGHTS = ['model.safetensors', 'pytorch_model.bin', 'onnx/model.onnx', 'model.onnx', 'tf_model.h5'];
 
-/** Old sentence-transformers flattened `org/name` into `org_name`; the first `_` is the best guess back. */
-export function legacyRepoGuess(folder: string): string {
-  const i = folder.indexOf('_');
-  return i > 0 ? `${folder.slice(0, i)}/${folder.slice(i + 1)}` : folder;
-}
 
 async function stVersion(dir: string): Promise<string | null> {
   try {
@@ -34,8 +29,8 @@ export async function scanSentenceTransformers(root: string): Promise<DetectedMo
     if (!hasModules) missing.push('modules.json (pooling and normalisation unknown)');
     if (!hasConfig) missing.push('config.json');
     let hasWeights = false;
-    for (const w of WEIGHTS) if (await exists(path.join(dir, w))) hasWeights = true;
-    if (!hasWeights) missing.push(`weights (${WEIGHTS.join(' or ')})`);
+    for (const w of LEGACY_WEIGHTS) if (await exists(path.join(dir, w))) hasWeights = true;
+    if (!hasWeights) missing.push(`weights (${LEGACY_WEIGHTS.join(' or ')})`);
     const { bytes, newestMtime } = await dirSize(dir);
     const version = await stVersion(dir);
     out.push({
@@ -55,6 +50,7 @@ export async function scanSentenceTransformers(root: string): Promise<DetectedMo
       language: null,
       running: false,
       revisions: [],
+      registryModel: null,
     });
   }
   return out;

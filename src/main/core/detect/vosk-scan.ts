@@ -54,6 +54,7 @@ export async function scanVoskRoot(root: string): Promise<DetectedModelDTO[]> {
       language,
       running: false,
       revisions: [],
+      registryModel: null,
     });
   }
   return out;

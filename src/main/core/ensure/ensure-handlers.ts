@@ -1,18 +1,13 @@
 import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type cleanupContract, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
-import { detectModels } from '../detect/detect-models';
+import { detectConfig, detectModels } from '../detect/detect-models';
+import { ollamaKey } from '../ollama/ollama-client';
 import type { DomainHandlers, Handlers } from '../handlers';
 import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
 import type { HubStore } from '../hub/hub-store';
 import { cleanup } from './cleanup';
 import { recommended } from './recommended';
-
-/** Ollama names without a tag mean `:latest`, as `ollama pull` reads them. */
-function ollamaKey(name: string): string {
-  const last = name.split('/').pop() ?? name;
-  return last.includes(':') ? name : `${name}:latest`;
-}
 
 function voskUrl(ref: Extract<RequiredRef, { kind: 'vosk' }>): string {
   return ref.url ?? RECOMMENDED_VOSK.find((m) => m.name === ref.name)?.url ?? `https://alphacephei.com/vosk/models/${ref.name}.zip`;
@@ -63,7 +58,7 @@ export function createEnsureHandlers(
   return {
     'models.ensure': async ({ refs, dryRun }) => {
       const list = refs ?? core.settings.values().requiredModels;
-      const detected = await detectModels(core.env, core.dataDir);
+      const detected = await detectModels(detectConfig(core));
       const items: EnsureItemDTO[] = [];
       const seen = new Set<string>();
       for (const text of list) {
@@ -96,6 +91,6 @@ export function createEnsureHandlers(
       return { dryRun, items };
     },
     'models.recommended': () => recommended(core.env, core.settings.values().hubCacheDir),
-    'models.cleanup': ({ keep, dryRun }) => cleanup(core, hubStore, handlers(), keep, dryRun),
+    'models.cleanup': (input) => cleanup(core, hubStore, handlers(), input),
   };
 }

@@ -60,17 +60,22 @@ function notFound(ctx: { repo: string; hubUrl: string; revision?: string; file?:
   });
 }
 
-/** The commit a revision (branch, tag or sha) points to now: every later request is pinned to it. */
-export async function resolveCommit(access: HubAccess, repo: string, revision: string): Promise<string> {
+/** The commit a revision (branch, tag or sha) points to now, and whether the repo is gated (downloads need a token). */
+export async function resolveHead(access: HubAccess, repo: string, revision: string): Promise<{ commit: string; gated: boolean }> {
   try {
     const info = await modelInfo({ name: repo, revision, hubUrl: access.hubUrl, accessToken: access.accessToken, fetch: access.fetch, additionalFields: ['sha'] });
     if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha)) {
       throw new AppError('HUB_UNAVAILABLE', `The Hub at ${access.hubUrl} gave no commit sha for ${repo}@${revision}.`);
     }
-    return info.sha;
+    return { commit: info.sha, gated: Boolean(info.gated) };
   } catch (err) {
     throw hubError(err, { repo, revision, hubUrl: access.hubUrl, hasToken: Boolean(access.accessToken) });
   }
+}
+
+/** The commit a revision (branch, tag or sha) points to now: every later request is pinned to it. */
+export async function resolveCommit(access: HubAccess, repo: string, revision: string): Promise<string> {
+  return (await resolveHead(access, repo, revision)).commit;
 }
 
 export async function listRepoFiles(access: HubAccess, repo: string, commit: string): Promise<RemoteFile[]> {

@@ -39,7 +39,7 @@ const VARIANT_CANDIDATES: Record<Variant, { exact: string[]; pattern: RegExp }> 
 };
 
 /** The ONNX file of a variant, or undefined when the repo has none. */
-export function variantModel(files: RemoteFile[], variant: Variant): RemoteFile | undefined {
+export function variantModel<F extends { path: string }>(files: F[], variant: Variant): F | undefined {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const c = VARIANT_CANDIDATES[variant];
   for (const p of c.exact) {

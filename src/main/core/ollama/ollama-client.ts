@@ -13,6 +13,12 @@ export function ollamaConn(env: Env): OllamaConn {
   return { host, client: new Ollama({ host }) };
 }
 
+/** Ollama names without a tag mean `:latest`, as `ollama pull` reads them. */
+export function ollamaKey(name: string): string {
+  const last = name.split('/').pop() ?? name;
+  return last.includes(':') ? name : `${name}:latest`;
+}
+
 /** The client's ResponseError carries the HTTP status; a failed fetch (nothing listening) does not. */
 function httpStatus(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'status_code' in err) {
@@ -20,6 +26,13 @@ function httpStatus(err: unknown): number | undefined {
     return typeof s === 'number' ? s : undefined;
   }
   return undefined;
+}
+
+export function ollamaUnavailable(host: string, cause?: unknown): AppError {
+  return new AppError('OLLAMA_UNAVAILABLE', `Ollama is not running at ${host}; start it with \`ollama serve\`.`, {
+    hint: 'Or set OLLAMA_HOST to where your Ollama server listens.',
+    cause,
+  });
 }
 
 /** Turns what the `ollama` client throws into errors a person can act on. */
@@ -30,10 +43,7 @@ export function ollamaError(err: unknown, host: string, model?: string): AppErro
   if (status === undefined && !(err instanceof Error && err.name === 'AbortError')) {
     // fetch() failed before any answer: connection refused, DNS, reset — the server is not there.
     if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|socket|network/i.test(message + String((err as { cause?: unknown }).cause ?? ''))) {
-      return new AppError('OLLAMA_UNAVAILABLE', `Ollama is not running at ${host}; start it with \`ollama serve\`.`, {
-        hint: 'Or set OLLAMA_HOST to where your Ollama server listens.',
-        cause: err,
-      });
+      return ollamaUnavailable(host, err);
     }
   }
   if (status === 404 && model) {

@@ -1,7 +1,9 @@
 import type { detectContract } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
-import { detectModels } from '../detect/detect-models';
-import type { DomainHandlers } from '../handlers';
+import { adoptLegacy } from '../detect/adopt-legacy';
+import { deleteDetected } from '../detect/delete-detected';
+import { detectConfig, detectModels } from '../detect/detect-models';
+import type { DomainHandlers, Handlers } from '../handlers';
 import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
 import { ollamaConn, ollamaError } from './ollama-client';
 
@@ -15,9 +17,11 @@ function record(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null ? { ...(v as Record<string, unknown>) } : {};
 }
 
-export function createDetectHandlers(core: CoreServices): DomainHandlers<typeof detectContract> {
+export function createDetectHandlers(core: CoreServices, handlers: () => Handlers): DomainHandlers<typeof detectContract> {
   return {
-    detect: () => detectModels(core.env, core.dataDir),
+    detect: () => detectModels(detectConfig(core), core.db),
+    'detect.adoptLegacy': (input) => adoptLegacy(core, input),
+    'detect.delete': (input) => deleteDetected(core, handlers, input),
     'ollama.pull': ({ name }) => {
       core.log.info(`ollama pull ${name}`);
       return core.jobs.start('ollama.pull', { name });

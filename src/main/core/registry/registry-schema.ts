@@ -97,5 +97,8 @@ export const registrySchema: DomainSchema = {
       last_sync_at TEXT,
       updated_at TEXT NOT NULL
     );`,
+    // 3: a version may have its own files (a new export, another repo or revision); null means the model's source.
+    // Inference and re-embedding migrations resolve a version's files through this.
+    `ALTER TABLE registry_versions ADD COLUMN source TEXT;`,
   ],
 };

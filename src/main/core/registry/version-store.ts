@@ -1,5 +1,5 @@
-import type { MetricsRow, VersionDTO, VersionStatus } from '../../../shared/contract';
-import { MetricsSchema } from '../../../shared/contract';
+import type { MetricsRow, ModelSource, VersionDTO, VersionStatus } from '../../../shared/contract';
+import { MetricsSchema, ModelSourceSchema } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
 import { assertTransition, CURRENT_ELIGIBLE } from './lifecycle';
@@ -12,6 +12,8 @@ export interface VersionRow {
   version: string;
   description: string | null;
   status: VersionStatus;
+  /** JSON of a ModelSource; null: the model's source. */
+  source: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -36,6 +38,7 @@ export function toVersionDTO(db: Db, model: ModelRow, row: VersionRow): VersionD
     version: row.version,
     description: row.description,
     status: row.status,
+    source: row.source === null ? null : ModelSourceSchema.parse(JSON.parse(row.source)),
     isCurrent: model.current_version === row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -83,7 +86,7 @@ export interface RegisterResult {
 export function registerVersion(
   db: Db,
   model: ModelRow,
-  input: { version: string; description: string | null; status: VersionStatus; metrics?: Record<string, number> },
+  input: { version: string; description: string | null; status: VersionStatus; source?: ModelSource | null; metrics?: Record<string, number> },
   now = new Date().toISOString(),
 ): RegisterResult {
   const { version, message } = parseVersion(input.version);
@@ -96,10 +99,10 @@ export function registerVersion(
   const id = Number(
     db
       .prepare(
-        `INSERT INTO registry_versions (model_id, version, major, minor, patch, prerelease, description, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO registry_versions (model_id, version, major, minor, patch, prerelease, description, status, source, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(model.id, version.text, version.major, version.minor, version.patch, version.prerelease, input.description, input.status, now, now).lastInsertRowid,
+      .run(model.id, version.text, version.major, version.minor, version.patch, version.prerelease, input.description, input.status, input.source ? JSON.stringify(input.source) : null, now, now).lastInsertRowid,
   );
   logStatus(db, id, null, input.status, 'registered', now);
   if (input.metrics && Object.keys(input.metrics).length) appendMetrics(db, id, input.metrics, 'registration', now);

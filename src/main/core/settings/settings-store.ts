@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   EditableSettingsSchema,
   type EditableSettings,
@@ -20,6 +21,13 @@ function defaults(env: Env): EditableSettings {
     downloadConcurrency: 2,
     mlflowTrackingUri: '',
     requiredModels: [],
+    executionProvider: 'cpu',
+    inferenceThreads: 0,
+    modelIdleUnloadSeconds: 300,
+    embeddingCacheMb: 256,
+    defaultEmbeddingModel: '',
+    upstreamCheckHours: 0,
+    voskDirs: [],
   };
 }
 
@@ -34,7 +42,20 @@ function fromEnv(env: Env): Partial<EditableSettings> {
   const mlflow = env.MLFLOW_TRACKING_URI?.trim();
   // Only an http(s) URL is taken: anything else would fail validation on the way out and break settings.get.
   if (mlflow && /^https?:\/\//.test(mlflow)) out.mlflowTrackingUri = mlflow.replace(/\/+$/, '');
+  // Kept for scripts written before the setting existed: a path list (`:` or `;` separated) wins over the setting.
+  const vosk = voskDirsFromEnv(env);
+  if (vosk) out.voskDirs = vosk;
   return out;
+}
+
+/** MODEL_CENTER_VOSK_DIRS as absolute folders, or undefined when unset or empty. */
+export function voskDirsFromEnv(env: Env): string[] | undefined {
+  const dirs = (env.MODEL_CENTER_VOSK_DIRS ?? '')
+    .split(path.delimiter)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => path.resolve(p));
+  return dirs.length > 0 ? [...new Set(dirs)] : undefined;
 }
 
 /** Settings persisted in SQLite, each validated on the way in and on the way out. */

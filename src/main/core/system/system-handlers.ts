@@ -1,10 +1,10 @@
-import type { systemContract } from '../../../shared/contract';
+import type { InferenceStatusDTO, systemContract } from '../../../shared/contract';
 import { APP_NAME, APP_VERSION } from '../app-info';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
 import { readMlflowStatus } from '../registry/mlflow-sync';
 
-export function createSystemHandlers(core: CoreServices): DomainHandlers<typeof systemContract> {
+export function createSystemHandlers(core: CoreServices, inferenceStatus: () => InferenceStatusDTO): DomainHandlers<typeof systemContract> {
   const changed = <T>(view: T): T => {
     core.bus.emit('settings.changed', core.settings.view());
     return view;
@@ -14,6 +14,7 @@ export function createSystemHandlers(core: CoreServices): DomainHandlers<typeof 
       app: { name: APP_NAME, version: APP_VERSION },
       dataDir: core.dataDir,
       dbPath: core.dbPath,
+      inference: inferenceStatus(),
       schema: core.schemaVersions,
       jobs: core.jobStore.counts(),
       settings: core.settings.view(),

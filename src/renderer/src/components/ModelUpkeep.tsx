@@ -1,10 +1,49 @@
 import { useState } from 'react';
-import type { CleanupResultDTO, EnsureResultDTO, RecommendedResultDTO } from '../../../shared/contract';
+import { CLEANUP_SOURCES, type CleanupGroupDTO, type CleanupResultDTO, type CleanupSource, type EnsureResultDTO, type RecommendedResultDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
+import { ConfirmDialog } from './ConfirmDialog';
 import { formatBytes } from './format';
 
 const bytes = formatBytes;
+
+const SOURCE_LABELS: Record<CleanupSource, string> = {
+  huggingface: 'HF cache revisions',
+  registry: 'Registry versions',
+  ollama: 'Ollama tags',
+  vosk: 'Vosk versions',
+};
+
+/** What cleanup would do (or did) to one source's groups: kept, removed (or archived) and listed-only items. */
+function CleanupGroups({ source, groups, dryRun }: { source: Exclude<CleanupSource, 'huggingface'>; groups: CleanupGroupDTO[]; dryRun: boolean }): React.JSX.Element | null {
+  if (groups.length === 0) return null;
+  const gone = source === 'registry' ? (dryRun ? 'would archive' : 'archived') : dryRun ? 'would remove' : 'removed';
+  return (
+    <div data-testid={`cleanup-${source}`}>
+      <h3>{SOURCE_LABELS[source]}</h3>
+      <ul>
+        {groups.map((g) => (
+          <li key={g.model}>
+            <span className="mono">{g.model}</span>: keeps {g.kept.map((k) => `${k.id} (${k.reason ?? ''})`).join(', ') || 'nothing'}
+            {g.removed.length > 0 && (
+              <>
+                ; {gone}{' '}
+                {g.removed.map((x) => (source === 'registry' ? `${x.id} (was ${x.status ?? '?'})` : `${x.id} (${bytes(x.bytes ?? 0)})`)).join(', ')}
+              </>
+            )}
+            {g.listed.length > 0 && <div className="muted">listed only: {g.listed.map((x) => `${x.id} (${bytes(x.bytes ?? 0)})`).join(', ')} — {g.listed[0]?.reason}</div>}
+            {g.skipped && <div className="muted">{g.skipped}</div>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function cleanupCounts(r: CleanupResultDTO): { removals: number; archives: number } {
+  const removals = r.repos.reduce((n, x) => n + x.removed.length, 0) + [...r.ollama, ...r.vosk].reduce((n, g) => n + (g.skipped ? 0 : g.removed.length), 0);
+  return { removals, archives: r.registry.reduce((n, g) => n + g.removed.length, 0) };
+}
 
 /** Ensure the required models, see what fits this machine, and clean old Hub revisions (preview, then confirm). */
 export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX.Element {
@@ -13,6 +52,9 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const [rec, setRec] = useState<RecommendedResultDTO | null>(null);
   const [keep, setKeep] = useState(2);
   const [preview, setPreview] = useState<CleanupResultDTO | null>(null);
+  const [sources, setSources] = useState<CleanupSource[]>([...CLEANUP_SOURCES]);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
   const fail = (err: unknown): void => setError(describeError(toErrorDTO(err)));
 
   const runEnsure = (): void => {
@@ -32,21 +74,26 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const previewCleanup = (): void => {
     setError(null);
     api()
-      .call('models.cleanup', { keep, dryRun: true })
+      .call('models.cleanup', { keep, dryRun: true, sources })
       .then(setPreview)
       .catch(fail);
   };
-  const count = preview ? preview.repos.reduce((n, r) => n + r.removed.length, 0) : 0;
+  const counts = preview ? cleanupCounts(preview) : { removals: 0, archives: 0 };
   const runCleanup = (): void => {
-    if (!preview || !window.confirm(`Delete ${count} old revision(s) and free ${bytes(preview.bytesFreed)}?`)) return;
+    setBusy(true);
     api()
-      .call('models.cleanup', { keep, dryRun: false })
+      .call('models.cleanup', { keep, dryRun: false, sources: preview?.sources ?? sources })
       .then((r) => {
         setPreview(r);
         onChanged();
       })
-      .catch(fail);
+      .catch(fail)
+      .finally(() => {
+        setBusy(false);
+        setConfirming(false);
+      });
   };
+  const toggle = (s: CleanupSource): void => setSources((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : CLEANUP_SOURCES.filter((x) => x === s || cur.includes(x))));
 
   return (
     <div data-testid="model-upkeep">
@@ -63,7 +110,13 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
           Keep
           <input type="number" min={1} max={100} value={keep} onChange={(e) => setKeep(Math.max(1, Number(e.target.value)))} aria-label="Revisions to keep" />
         </label>
-        <button onClick={previewCleanup} data-testid="cleanup-preview">
+        {CLEANUP_SOURCES.map((src) => (
+          <label key={src}>
+            <input type="checkbox" checked={sources.includes(src)} onChange={() => toggle(src)} data-testid={`cleanup-source-${src}`} />
+            {SOURCE_LABELS[src]}
+          </label>
+        ))}
+        <button onClick={previewCleanup} disabled={sources.length === 0} data-testid="cleanup-preview">
           Preview cleanup
         </button>
       </div>
@@ -125,9 +178,12 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
       )}
       {preview && (
         <div data-testid="cleanup-result">
-          <p>
-            {preview.dryRun ? `Would remove ${count} revision(s), freeing ${bytes(preview.bytesFreed)}.` : `Removed ${count} revision(s), freed ${bytes(preview.bytesFreed)}.`}
+          <p data-testid="cleanup-summary">
+            {preview.dryRun
+              ? `Would remove ${counts.removals} item(s), freeing ${bytes(preview.bytesFreed)}; would archive ${counts.archives} registry version(s).`
+              : `Removed ${counts.removals} item(s), freed ${bytes(preview.bytesFreed)}; archived ${counts.archives} registry version(s).`}
           </p>
+          {preview.repos.length > 0 && <h3>{SOURCE_LABELS.huggingface}</h3>}
           <ul>
             {preview.repos.map((r) => (
               <li key={r.repo}>
@@ -136,12 +192,28 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
               </li>
             ))}
           </ul>
-          {preview.dryRun && count > 0 && (
-            <button onClick={runCleanup} data-testid="cleanup-run">
-              Delete {count} revision(s)…
+          <CleanupGroups source="registry" groups={preview.registry} dryRun={preview.dryRun} />
+          <CleanupGroups source="ollama" groups={preview.ollama} dryRun={preview.dryRun} />
+          <CleanupGroups source="vosk" groups={preview.vosk} dryRun={preview.dryRun} />
+          {preview.warnings.map((w) => (
+            <div key={w} className="error-text">
+              {w}
+            </div>
+          ))}
+          {preview.dryRun && counts.removals + counts.archives > 0 && (
+            <button className="danger" onClick={() => setConfirming(true)} data-testid="cleanup-run">
+              Apply cleanup…
             </button>
           )}
         </div>
+      )}
+      {confirming && preview && (
+        <ConfirmDialog title="Apply cleanup?" confirmLabel={`Delete ${counts.removals}, archive ${counts.archives}`} busy={busy} onConfirm={runCleanup} onCancel={() => setConfirming(false)} testId="cleanup-dialog">
+          <p data-testid="cleanup-dialog-bytes">
+            Deletes {counts.removals} revision(s) or model folder(s), freeing <strong>{bytes(preview.bytesFreed)}</strong>, and archives {counts.archives} registry version(s). Kept: the{' '}
+            {preview.keep} most recent of each model, and anything current, in production, pinned or used by a job.
+          </p>
+        </ConfirmDialog>
       )}
     </div>
   );

@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
 import { VERSION_STATUSES, type ImportReport, type MlflowStatusDTO, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
 import { BundlesPanel } from '../components/BundlesPanel';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { HealthBadge } from '../components/HealthBadge';
+import { useInferenceStore, validationKey, validationOf } from '../stores/inference-store';
 import { useRegistryStore } from '../stores/registry-store';
 
 function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.Element {
@@ -9,6 +12,32 @@ function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.El
 
 /** Moves that take a version out of service or change what serves: asked twice. */
 const DESTRUCTIVE: readonly VersionStatus[] = ['deprecated', 'archived'];
+
+/** An embedding version's latest validation and the action to run it again (models/versions are validated as name@version). */
+function VersionHealth({ model, version }: { model: string; version: string }): React.JSX.Element {
+  const ref = `${model}@${version}`;
+  const key = validationKey(ref, null);
+  const report = useInferenceStore((s) => validationOf(s.validations, model, version));
+  const running = useInferenceStore((s) => s.validating.includes(key));
+  const error = useInferenceStore((s) => s.rowErrors[key]);
+  const validate = useInferenceStore((s) => s.validate);
+  return (
+    <td data-testid={`health-${version}`}>
+      <div className="row">
+        <HealthBadge report={report} running={running} />
+        <button type="button" disabled={running} onClick={() => void validate(ref, null, false)}>
+          Validate
+        </button>
+      </div>
+      {error && (
+        <div className="error-text">
+          {error.message}
+          {error.hint ? ` ${error.hint}` : ''}
+        </div>
+      )}
+    </td>
+  );
+}
 
 function VersionRow({ model, v }: { model: ModelDetailDTO; v: VersionDTO }): React.JSX.Element {
   const { transitions, busy, setStatus, setCurrent } = useRegistryStore();
@@ -25,6 +54,7 @@ function VersionRow({ model, v }: { model: ModelDetailDTO; v: VersionDTO }): Rea
       </td>
       <td className="muted">{v.description ?? ''}</td>
       <td className="mono">{v.latestMetrics ? Object.entries(v.latestMetrics.metrics).map(([k, n]) => `${k}=${n}`).join(' ') : ''}</td>
+      {model.type === 'embedding' && <VersionHealth model={model.name} version={v.version} />}
       <td className="row">
         <select
           aria-label={`Change status of ${v.version}`}
@@ -147,6 +177,7 @@ function ModelDetail({ model }: { model: ModelDetailDTO }): React.JSX.Element {
               <th>Status</th>
               <th>Description</th>
               <th>Latest metrics</th>
+              {model.type === 'embedding' && <th>Health</th>}
               <th>Actions</th>
             </tr>
           </thead>
@@ -209,8 +240,11 @@ function MlflowLine({ status }: { status: MlflowStatusDTO | null }): React.JSX.E
 
 export function ModelsPage(): React.JSX.Element {
   const { models, selected, loaded, error, notice, mlflow, load, select } = useRegistryStore();
+  const validations = useInferenceStore((s) => s.validations);
+  const validationsError = useInferenceStore((s) => s.validationsError);
   useEffect(() => {
     void load();
+    void useInferenceStore.getState().loadValidations();
   }, [load]);
   return (
     <section className="page" aria-labelledby="models-title">
@@ -221,6 +255,7 @@ export function ModelsPage(): React.JSX.Element {
           {error}
         </div>
       )}
+      {validationsError && <ErrorPanel error={validationsError} />}
       {notice && (
         <p className="muted" role="status">
           {notice}
@@ -242,6 +277,7 @@ export function ModelsPage(): React.JSX.Element {
               <th>Provider</th>
               <th>Current</th>
               <th>Status</th>
+              <th title="Latest validation of the current version (embedding models)">Health</th>
               <th>Versions</th>
             </tr>
           </thead>
@@ -262,6 +298,9 @@ export function ModelsPage(): React.JSX.Element {
                 <td className="mono">{m.currentVersion ?? '—'}</td>
                 <td>
                   <StatusBadge status={m.currentStatus} />
+                </td>
+                <td data-testid={`model-health-${m.name}`}>
+                  {m.type === 'embedding' ? <HealthBadge report={validationOf(validations, m.name, m.currentVersion)} /> : <span className="muted">—</span>}
                 </td>
                 <td>{m.versionCount}</td>
               </tr>

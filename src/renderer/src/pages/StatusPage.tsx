@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
+import { InferencePanel } from '../components/InferencePanel';
 import { JobList } from '../components/JobList';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useStatusStore } from '../stores/status-store';
@@ -13,6 +14,11 @@ export function StatusPage(): React.JSX.Element {
   const jobs = sortedJobs(byId);
   const counts = status?.jobs;
   const liveCount = jobs.filter((j) => j.state === 'running' || j.state === 'queued').length;
+  // Sessions load and unload, queues and the cache move without events: poll while this page is open.
+  useEffect(() => {
+    const timer = setInterval(() => void useStatusStore.getState().refresh(), 2000);
+    return () => clearInterval(timer);
+  }, []);
 
   const runSelftest = (): void => {
     setError(null);
@@ -49,6 +55,7 @@ export function StatusPage(): React.JSX.Element {
           </dd>
         </dl>
       )}
+      {status && <InferencePanel inference={status.inference} />}
       <div className="section-head">
         <h2>Jobs</h2>
         <button onClick={runSelftest} data-testid="run-selftest">

@@ -1,4 +1,5 @@
 import { DetectedPage } from './DetectedPage';
+import { EmbeddingsPage } from './EmbeddingsPage';
 import { ModelsPage } from './ModelsPage';
 import { DownloadsPage } from './DownloadsPage';
 import { SettingsPage } from './SettingsPage';
@@ -14,6 +15,7 @@ export interface PageEntry {
 export const PAGES: PageEntry[] = [
   { id: 'status', label: 'Status', component: StatusPage },
   { id: 'models', label: 'Models', component: ModelsPage },
+  { id: 'embeddings', label: 'Embeddings', component: EmbeddingsPage },
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'detected', label: 'Detected', component: DetectedPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },

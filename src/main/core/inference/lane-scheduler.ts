@@ -1,0 +1,304 @@
+import type { Worker } from 'node:worker_threads';
+import type { Lane } from '../../../shared/contract';
+import { AppError, isErrorDTO } from '../../../shared/errors';
+import type { ModelSpec } from './loaded-model';
+import type { SessionLoaded, WorkerReply, WorkerRequest } from './worker-protocol';
+
+export interface LaneResult {
+  vectors: Float32Array;
+  dimension: number;
+  lengths: number[];
+  truncated: boolean[];
+  inferenceMs: number;
+  queueMs: number;
+  session: SessionLoaded;
+}
+
+export interface SessionState extends SessionLoaded {
+  lane: Lane;
+  loadedAt: number;
+  lastUsedAt: number;
+}
+
+interface Part {
+  offset: number;
+  vectors: Float32Array;
+  dimension: number;
+  lengths: number[];
+  truncated: boolean[];
+}
+
+interface Request {
+  lane: Lane;
+  /** The caller's micro-batch size (bench, migrations); else the lane's. */
+  batch: number | null;
+  spec: ModelSpec;
+  texts: string[];
+  /** Next text to hand out. */
+  cursor: number;
+  inFlight: number;
+  parts: Part[];
+  inferenceMs: number;
+  enqueuedAt: number;
+  startedAt: number | null;
+  session: SessionLoaded | null;
+  done: boolean;
+  resolve(r: LaneResult): void;
+  reject(e: unknown): void;
+}
+
+interface Slot {
+  name: string;
+  lanes: Lane[];
+  worker: Worker | null;
+  busy: { request: Request; lane: Lane } | null;
+  sessions: Map<string, SessionState>;
+}
+
+export interface LaneSchedulerOptions {
+  startWorker(name: string): Worker;
+  /**
+   * One worker serving both lanes (GPU providers: two WebGPU sessions at once crash on Linux, and the GPU is
+   * shared anyway), or one per lane so a real-time request never waits behind a bulk batch's session.
+   */
+  sharedWorker: boolean;
+  rtBatch?: number;
+  bulkBatch?: number;
+  /** Bulk micro-batch while real-time traffic was seen in the last second: bounds the wait an RT request sees. */
+  bulkBatchUnderRt?: number;
+  idleUnloadMs: number;
+}
+
+const RT_RECENT_MS = 1000;
+
+/**
+ * Fair dispatch of embedding work to inference workers (seed 001's RT and BULK queues, in one process):
+ * real-time requests go first; bulk work is handed out in micro-batches so the next slot can always go to a
+ * real-time request, and while real-time traffic is present bulk batches shrink and wait for RT to finish.
+ */
+export class LaneScheduler {
+  private readonly queues: Record<Lane, Request[]> = { rt: [], bulk: [] };
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private readonly waiting = new Map<number, { slot: Slot; request: Request; offset: number; count: number }>();
+  private lastRtAt = 0;
+  private readonly idleTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: LaneSchedulerOptions) {
+    this.slots = options.sharedWorker
+      ? [{ name: 'inference', lanes: ['rt', 'bulk'], worker: null, busy: null, sessions: new Map() }]
+      : [
+          { name: 'inference-rt', lanes: ['rt'], worker: null, busy: null, sessions: new Map() },
+          { name: 'inference-bulk', lanes: ['bulk'], worker: null, busy: null, sessions: new Map() },
+        ];
+    this.idleTimer = setInterval(() => this.unloadIdle(), Math.min(30_000, Math.max(1000, options.idleUnloadMs / 4)));
+    this.idleTimer.unref();
+  }
+
+  embed(lane: Lane, spec: ModelSpec, texts: string[], batch: number | null = null): Promise<LaneResult> {
+    if (this.closed) return Promise.reject(new AppError('INTERNAL', 'The inference service is shutting down.'));
+    if (lane === 'rt') this.lastRtAt = Date.now();
+    return new Promise<LaneResult>((resolve, reject) => {
+      this.queues[lane].push({
+        lane,
+        batch,
+        spec,
+        texts,
+        cursor: 0,
+        inFlight: 0,
+        parts: [],
+        inferenceMs: 0,
+        enqueuedAt: performance.now(),
+        startedAt: null,
+        session: null,
+        done: false,
+        resolve,
+        reject,
+      });
+      this.dispatch();
+    });
+  }
+
+  /** Texts waiting per lane (not yet handed to a worker). */
+  queued(): Record<Lane, number> {
+    const count = (q: Request[]): number => q.reduce((s, r) => s + r.texts.length - r.cursor, 0);
+    return { rt: count(this.queues.rt), bulk: count(this.queues.bulk) };
+  }
+
+  sessions(): SessionState[] {
+    return this.slots.flatMap((s) => [...s.sessions.values()]);
+  }
+
+  async unload(modelKey: string | null): Promise<number> {
+    let count = 0;
+    for (const slot of this.slots) {
+      if (!slot.worker) continue;
+      const keys = modelKey === null ? [...slot.sessions.keys()] : slot.sessions.has(modelKey) ? [modelKey] : [];
+      if (!keys.length) continue;
+      count += keys.length;
+      for (const k of keys) slot.sessions.delete(k);
+      this.post(slot, { type: 'unload', id: this.nextId++, modelKey });
+    }
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.idleTimer);
+    for (const lane of ['rt', 'bulk'] as const) {
+      for (const r of this.queues[lane]) this.fail(r, new AppError('INTERNAL', 'The inference service stopped before this request ran.'));
+      this.queues[lane] = [];
+    }
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+  }
+
+  private post(slot: Slot, msg: WorkerRequest): void {
+    const worker = this.workerOf(slot);
+    worker.ref();
+    worker.postMessage(msg);
+  }
+
+  private workerOf(slot: Slot): Worker {
+    if (slot.worker) return slot.worker;
+    const worker = this.options.startWorker(slot.name);
+    worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
+    const lost = (reason: string): void => {
+      if (slot.worker !== worker) return;
+      slot.worker = null;
+      slot.sessions.clear();
+      for (const [id, w] of this.waiting) {
+        if (w.slot !== slot) continue;
+        this.waiting.delete(id);
+        this.fail(w.request, new AppError('INFERENCE_FAILED', `The inference worker stopped: ${reason}`, { hint: 'Try again; a new worker starts on the next request. See the log if it keeps happening.' }));
+      }
+      slot.busy = null;
+      this.dispatch();
+    };
+    worker.on('error', (err) => lost(err.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    slot.worker = worker;
+    return worker;
+  }
+
+  private onReply(slot: Slot, msg: WorkerReply): void {
+    if (msg.type === 'unloaded') return this.idleCheck(slot);
+    const w = this.waiting.get(msg.id);
+    if (!w) return;
+    this.waiting.delete(msg.id);
+    slot.busy = null;
+    const r = w.request;
+    r.inFlight--;
+    if (msg.type === 'error') {
+      this.fail(r, msg.error);
+    } else if (!r.done) {
+      const now = Date.now();
+      const prev = slot.sessions.get(msg.session.modelKey);
+      slot.sessions.set(msg.session.modelKey, { ...msg.session, lane: w.slot.lanes.length === 1 ? w.slot.lanes[0]! : r.lane, loadedAt: prev?.loadedAt ?? now, lastUsedAt: now });
+      r.session = msg.session;
+      r.inferenceMs += msg.inferenceMs;
+      r.parts.push({ offset: w.offset, vectors: msg.vectors, dimension: msg.dimension, lengths: msg.lengths, truncated: msg.truncated });
+      if (r.cursor >= r.texts.length && r.inFlight === 0) this.finish(r);
+    }
+    this.idleCheck(slot);
+    this.dispatch();
+  }
+
+  /** Lets an idle worker stop holding the process open (a CLI run ends when its work is done). */
+  private idleCheck(slot: Slot): void {
+    if (!slot.busy) slot.worker?.unref();
+  }
+
+  private finish(r: Request): void {
+    r.done = true;
+    this.remove(r);
+    const dimension = r.parts[0]?.dimension ?? 0;
+    const vectors = new Float32Array(r.texts.length * dimension);
+    const lengths = new Array<number>(r.texts.length);
+    const truncated = new Array<boolean>(r.texts.length);
+    for (const p of r.parts) {
+      if (p.dimension !== dimension) return this.fail(r, new AppError('INFERENCE_FAILED', 'The model returned vectors of different sizes within one request.'));
+      vectors.set(p.vectors, p.offset * dimension);
+      p.lengths.forEach((l, i) => (lengths[p.offset + i] = l));
+      p.truncated.forEach((t, i) => (truncated[p.offset + i] = t));
+    }
+    r.resolve({
+      vectors,
+      dimension,
+      lengths,
+      truncated,
+      inferenceMs: r.inferenceMs,
+      queueMs: (r.startedAt ?? r.enqueuedAt) - r.enqueuedAt,
+      session: r.session!,
+    });
+  }
+
+  private fail(r: Request, error: unknown): void {
+    if (r.done) return;
+    r.done = true;
+    this.remove(r);
+    r.reject(error instanceof Error ? error : isErrorDTO(error) ? AppError.fromDTO(error) : new AppError('INTERNAL', String(error)));
+  }
+
+  private remove(r: Request): void {
+    const q = this.queues[r.lane];
+    const i = q.indexOf(r);
+    if (i >= 0) q.splice(i, 1);
+  }
+
+  private rtActive(): boolean {
+    return this.slots.some((s) => s.busy?.lane === 'rt') || this.queues.rt.some((r) => r.cursor < r.texts.length);
+  }
+
+  private pick(slot: Slot): { request: Request; count: number } | null {
+    const { rtBatch = 32, bulkBatch = 32, bulkBatchUnderRt = 4 } = this.options;
+    if (slot.lanes.includes('rt')) {
+      const r = this.queues.rt.find((q) => q.cursor < q.texts.length);
+      if (r) return { request: r, count: r.batch ?? rtBatch };
+    }
+    if (slot.lanes.includes('bulk')) {
+      // The next slot goes to real time: bulk waits while an RT batch runs on another worker (they would share cores).
+      if (!this.options.sharedWorker && this.rtActive()) return null;
+      const r = this.queues.bulk.find((q) => q.cursor < q.texts.length);
+      if (r) return { request: r, count: Date.now() - this.lastRtAt < RT_RECENT_MS ? Math.min(bulkBatchUnderRt, r.batch ?? bulkBatch) : (r.batch ?? bulkBatch) };
+    }
+    return null;
+  }
+
+  private dispatch(): void {
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const picked = this.pick(slot);
+      if (!picked) continue;
+      const { request: r, count } = picked;
+      const offset = r.cursor;
+      const texts = r.texts.slice(offset, offset + count);
+      r.cursor += texts.length;
+      r.inFlight++;
+      r.startedAt ??= performance.now();
+      const id = this.nextId++;
+      slot.busy = { request: r, lane: r.lane };
+      this.waiting.set(id, { slot, request: r, offset, count: texts.length });
+      try {
+        this.post(slot, { type: 'embed', id, spec: r.spec, texts });
+      } catch (err) {
+        this.waiting.delete(id);
+        slot.busy = null;
+        this.fail(r, new AppError('INFERENCE_FAILED', `Could not start the inference worker: ${(err as Error).message}`));
+      }
+    }
+  }
+
+  private unloadIdle(): void {
+    const now = Date.now();
+    for (const slot of this.slots) {
+      for (const s of slot.sessions.values()) {
+        if (now - s.lastUsedAt < this.options.idleUnloadMs) continue;
+        if (slot.busy?.request.spec.modelKey === s.modelKey) continue;
+        slot.sessions.delete(s.modelKey);
+        this.post(slot, { type: 'unload', id: this.nextId++, modelKey: s.modelKey });
+      }
+    }
+  }
+}

@@ -1,0 +1,289 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { onnx } from 'onnx-proto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MODEL_PRESETS } from '../../scripts/test-models/index';
+import type { Core } from '../../src/main/core/create-core';
+import { AppError } from '../../src/shared/errors';
+import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
+import { runCliProcess } from '../support/run-cli';
+import { startServe } from '../support/serve-process';
+import { makeTempDir, openTestCore, removeDir, testEnv } from '../support/temp-home';
+import { waitFor } from '../support/wait-for';
+
+let home: string;
+let core: Core;
+
+beforeEach(() => {
+  home = makeTempDir('mc-infer-');
+  core = openTestCore(home);
+});
+afterEach(async () => {
+  await core.close();
+  removeDir(home);
+});
+
+const cos = (a: number[], b: number[]): number => {
+  let d = 0;
+  let x = 0;
+  let y = 0;
+  a.forEach((v, i) => {
+    d += v * b[i]!;
+    x += v * v;
+    y += b[i]! * b[i]!;
+  });
+  return d / Math.sqrt(x * y);
+};
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function copyModel(spec: Parameters<typeof testModel>[0], to: string): string {
+  fs.cpSync(testModel(spec), to, { recursive: true });
+  return to;
+}
+
+describe('embedding pipeline', () => {
+  it('embeds Russian and English texts like a plain sentence-transformers forward pass, normalised, with token counts', async () => {
+    const folder = testModel('tiny-32');
+    const texts = ['зарплата', 'заработная плата', 'прогноз погоды', 'how to reset my password'];
+    const { results } = await core.invoke('inference.embed', { model: folder, texts });
+    const r = results[0]!;
+    expect(r.dimension).toBe(32);
+    expect(r.executionProvider).toBe('cpu');
+    expect(r.vectors).toHaveLength(4);
+    for (const v of r.vectors) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+    expect(r.tokens.every((t) => t >= 3)).toBe(true);
+    expect(r.truncated).toEqual([]);
+    // Our batching pads to the longest text; the reference embeds each text on its own.
+    const ref = await referenceEmbedder(folder);
+    try {
+      for (let i = 0; i < texts.length; i++) {
+        const [alone] = await ref.embed([texts[i]!]);
+        expect(cos(r.vectors[i]!, Array.from(alone!))).toBeGreaterThan(0.99999);
+      }
+    } finally {
+      await ref.release();
+    }
+    expect(cos(r.vectors[0]!, r.vectors[1]!)).toBeGreaterThan(cos(r.vectors[0]!, r.vectors[2]!));
+  });
+
+  it.each(['cls', 'max'] as const)('pools with %s as 1_Pooling/config.json says, and skips Normalize when modules.json lacks it', async (pooling) => {
+    const folder = testModel({ ...MODEL_PRESETS['tiny-32'], name: `pool-${pooling}`, pooling, normalize: false, int8: false });
+    const texts = ['recover a forgotten password', 'salary'];
+    const r = (await core.invoke('inference.embed', { model: folder, texts })).results[0]!;
+    const ref = await referenceEmbedder(folder);
+    try {
+      const expected = await Promise.all(texts.map(async (t) => (await ref.embed([t]))[0]!));
+      texts.forEach((_, i) => expect(cos(r.vectors[i]!, Array.from(expected[i]!))).toBeGreaterThan(0.99999));
+    } finally {
+      await ref.release();
+    }
+    expect(Math.abs(Math.hypot(...r.vectors[0]!) - 1)).toBeGreaterThan(1e-3);
+  });
+
+  it('reports truncation to max_seq_length instead of hiding it, and embeds a 900 kB text quickly', async () => {
+    const folder = testModel('tiny-32');
+    const long = 'заработная плата '.repeat(50_000);
+    const r = (await core.invoke('inference.embed', { model: folder, texts: ['short text', long], cache: false })).results[0]!;
+    expect(r.truncated).toEqual([1]);
+    expect(r.tokens[1]).toBe(128);
+    expect(r.maxSeqLength).toBe(128);
+  });
+
+  it('caches by text: a repeat is a hit, identical texts in one call are computed once, and the status counts them', async () => {
+    const folder = testModel('tiny-32');
+    const first = (await core.invoke('inference.embed', { model: folder, texts: ['salary', 'salary', 'monthly pay'] })).results[0]!;
+    expect(first.cache).toEqual({ hits: 0, misses: 3 });
+    expect(first.vectors[0]).toEqual(first.vectors[1]);
+    const again = (await core.invoke('inference.embed', { model: folder, texts: ['salary', 'weather forecast'] })).results[0]!;
+    expect(again.cache).toEqual({ hits: 1, misses: 1 });
+    expect(again.vectors[0]).toEqual(first.vectors[0]);
+    const status = await core.invoke('system.status', {});
+    expect(status.inference.cache.entries).toBe(3);
+    expect(status.inference.cache.hits).toBeGreaterThanOrEqual(1);
+    expect(status.inference.sessions.some((s) => s.lane === 'rt' && s.executionProvider === 'cpu')).toBe(true);
+  });
+
+  it('keeps the cache under its cap, least recently used first', async () => {
+    await core.invoke('settings.update', { embeddingCacheMb: 1 });
+    const texts = Array.from({ length: 4000 }, (_, i) => `text number ${i} salary`);
+    await core.invoke('inference.embed', { model: testModel('tiny-32'), texts, profile: 'bulk', includeVectors: false });
+    const { cache } = (await core.invoke('system.status', {})).inference;
+    expect(cache.bytes).toBeLessThanOrEqual(cache.capBytes);
+    expect(cache.entries).toBeLessThan(4000);
+    expect(cache.entries).toBeGreaterThan(2000);
+  });
+
+  it('embeds with several models at once, one vector set per model (seed 001 models=[…])', async () => {
+    const { results } = await core.invoke('inference.embed', { models: [testModel('tiny-32'), testModel('tiny-64')], texts: ['зарплата', 'salary'] });
+    expect(results.map((r) => r.dimension)).toEqual([32, 64]);
+  });
+
+  it('runs the int8 variant close to fp32', async () => {
+    const folder = testModel('tiny-64');
+    const texts = ['как сбросить пароль', 'recover a forgotten password', 'a recipe for tomato soup'];
+    const fp32 = (await core.invoke('inference.embed', { model: folder, texts })).results[0]!;
+    const int8 = (await core.invoke('inference.embed', { model: folder, texts, variant: 'int8' })).results[0]!;
+    expect(int8.variant).toBe('int8');
+    expect(int8.modelKey).not.toBe(fp32.modelKey);
+    texts.forEach((_, i) => expect(cos(fp32.vectors[i]!, int8.vectors[i]!)).toBeGreaterThan(0.99));
+  });
+
+  it('unloads a session left idle past modelIdleUnloadSeconds, and loads it again on the next request', async () => {
+    await core.invoke('settings.update', { modelIdleUnloadSeconds: 5 });
+    await core.invoke('inference.embed', { model: testModel(), texts: ['salary'], cache: false });
+    expect((await core.invoke('inference.status', {})).sessions).toHaveLength(1);
+    await waitFor(async () => (await core.invoke('inference.status', {})).sessions.length === 0, 15_000);
+    const again = (await core.invoke('inference.embed', { model: testModel(), texts: ['salary'], cache: false })).results[0]!;
+    expect(again.dimension).toBe(32);
+  });
+
+  it('serves real-time requests before queued bulk work', async () => {
+    const folder = testModel('tiny-64');
+    const bulkTexts = Array.from({ length: 3000 }, (_, i) => `bulk text ${i} about the weather forecast and salary`);
+    const order: string[] = [];
+    const bulk = core.invoke('inference.embed', { model: folder, texts: bulkTexts, profile: 'bulk', cache: false, includeVectors: false }).then(() => order.push('bulk'));
+    await waitFor(async () => (await core.invoke('inference.status', {})).sessions.some((s) => s.lane === 'bulk'), 20_000);
+    const rt = await core.invoke('inference.embed', { model: folder, texts: ['зарплата'], cache: false });
+    order.push('rt');
+    await bulk;
+    expect(order).toEqual(['rt', 'bulk']);
+    expect(rt.results[0]!.timings.totalMs).toBeLessThan(5000);
+  });
+});
+
+describe('models from the registry and the cache', () => {
+  it('embeds name@version with each version’s own files, and checks the registered dimension', async () => {
+    await core.invoke('registry.upsertModel', { name: 'tiny', type: 'embedding', provider: 'local', source: { kind: 'path', path: testModel('tiny-32') } });
+    await core.invoke('registry.registerVersion', { model: 'tiny', version: '1.0.0' });
+    await core.invoke('registry.registerVersion', { model: 'tiny', version: '2.0.0', source: { kind: 'path', path: testModel('tiny-64') } });
+    const v1 = (await core.invoke('inference.embed', { model: 'tiny@1.0.0', texts: ['salary'] })).results[0]!;
+    const v2 = (await core.invoke('inference.embed', { model: 'tiny@2.0.0', texts: ['salary'] })).results[0]!;
+    expect([v1.dimension, v1.version, v2.dimension, v2.version]).toEqual([32, '1.0.0', 64, '2.0.0']);
+
+    await core.invoke('registry.upsertModel', { name: 'tiny', type: 'embedding', provider: 'local', source: { kind: 'path', path: testModel('tiny-32') }, dimension: 384 });
+    const err = await failure(core.invoke('inference.embed', { model: 'tiny@1.0.0', texts: ['salary'] }));
+    expect(err.code).toBe('DIMENSION_MISMATCH');
+    expect(err.message).toContain('384');
+  });
+
+  it('refuses a Hub model that is not downloaded, naming the download command, and runs it once it is in the cache', async () => {
+    const err = await failure(core.invoke('inference.embed', { model: 'hf:acme/tiny-embed', texts: ['salary'] }));
+    expect(err.code).toBe('MODEL_NOT_PRESENT');
+    expect(err.hint).toContain('model-center download acme/tiny-embed');
+    placeInHfCache(path.join(home, 'hub'), 'acme/tiny-embed', testModel('tiny-32'));
+    const r = (await core.invoke('inference.embed', { model: 'acme/tiny-embed', texts: ['salary'] })).results[0]!;
+    expect(r.modelKey).toMatch(/^hf:acme\/tiny-embed@[0-9a-f]{40}:onnx\/model\.onnx$/);
+  });
+
+  it('refuses unknown names, empty input, broken folders and foreign ONNX graphs with specific errors', async () => {
+    expect((await failure(core.invoke('inference.embed', { model: 'no-such-alias', texts: ['a'] }))).code).toBe('MODEL_NOT_FOUND');
+    expect((await failure(core.invoke('inference.embed', { model: testModel(), texts: [] }))).message).toContain('at least one text');
+    const blank = await failure(core.invoke('inference.embed', { model: testModel(), texts: ['ok', '   '] }));
+    expect(blank.issues?.[0]?.path).toBe('texts[1]');
+
+    const noTokenizer = copyModel('tiny-32', path.join(home, 'no-tokenizer'));
+    fs.rmSync(path.join(noTokenizer, 'tokenizer.json'));
+    const missing = await failure(core.invoke('inference.embed', { model: noTokenizer, texts: ['a'] }));
+    expect(missing.code).toBe('MODEL_NOT_PRESENT');
+    expect(missing.message).toContain('tokenizer.json');
+
+    const foreign = copyModel('tiny-32', path.join(home, 'foreign'));
+    const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } });
+    const graph = onnx.ModelProto.encode(
+      onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', node: [{ opType: 'Relu', input: ['pixels'], output: ['y'] }], input: [vi('pixels')], output: [vi('y')] } }),
+    ).finish();
+    fs.writeFileSync(path.join(foreign, 'onnx', 'model.onnx'), graph);
+    const wrong = await failure(core.invoke('inference.embed', { model: foreign, texts: ['a'] }));
+    expect(wrong.code).toBe('INVALID_MODEL');
+    expect(wrong.message).toContain('pixels');
+
+    const truncatedFile = copyModel('tiny-32', path.join(home, 'truncated'));
+    const onnxFile = path.join(truncatedFile, 'onnx', 'model.onnx');
+    fs.writeFileSync(onnxFile, fs.readFileSync(onnxFile).subarray(0, 5000));
+    expect((await failure(core.invoke('inference.embed', { model: truncatedFile, texts: ['a'] }))).code).toBe('INVALID_MODEL');
+  });
+
+  it('falls back to CPU when a GPU provider cannot start, and says why', async () => {
+    await core.invoke('settings.update', { executionProvider: 'webgpu' });
+    const r = (await core.invoke('inference.embed', { model: testModel(), texts: ['salary'] })).results[0]!;
+    // On a machine with a working WebGPU adapter the provider is webgpu; everywhere else CPU with the reason.
+    if (r.executionProvider === 'cpu') expect(r.fallbackReason).toMatch(/webgpu/i);
+    else expect(r.executionProvider).toBe('webgpu');
+  });
+});
+
+describe('validation', () => {
+  it('passes a generated model and stores the result as its health', async () => {
+    await core.invoke('registry.upsertModel', { name: 'tiny', type: 'embedding', provider: 'local', source: { kind: 'path', path: testModel('tiny-64') }, dimension: 64 });
+    await core.invoke('registry.registerVersion', { model: 'tiny', version: '1.0.0' });
+    const report = await core.invoke('inference.validate', { model: 'tiny' });
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual(['load', 'dimension', 'finite', 'unit norm', 'deterministic', 'similarity']);
+    expect(report.checks.find((c) => c.name === 'similarity')!.detail).toContain('заработная плата');
+    const stored = await core.invoke('inference.validations', { model: 'tiny' });
+    expect(stored[0]).toMatchObject({ registryModel: 'tiny', version: '1.0.0', ok: true });
+    expect((await core.invoke('inference.health', {})).status).toBe('ok');
+  });
+
+  it('fails a model whose words are all unrelated to the probes (random weights), and reports which pairs', async () => {
+    // A model whose vocabulary knows none of the probe words maps them all to [UNK]: paraphrases are not closer.
+    const folder = copyModel('tiny-32', path.join(home, 'unk'));
+    const tok = JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+    tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([w]) => w.startsWith('[')));
+    fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify(tok));
+    const report = await core.invoke('inference.validate', { model: folder });
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.name === 'similarity')).toMatchObject({ ok: false });
+    expect((await core.invoke('inference.health', {})).status).toBe('degraded');
+  });
+});
+
+describe('surfaces', () => {
+  it('CLI embed and validate print what a person needs, with exit codes', async () => {
+    await core.close();
+    const env = testEnv(home);
+    const embed = await runCliProcess(['embed', testModel(), 'зарплата', 'salary'], env);
+    expect(embed.code).toBe(0);
+    expect(embed.stdout).toContain('32 dims');
+    expect(embed.stdout).toContain('зарплата');
+    const json = await runCliProcess(['embed', testModel(), 'salary', '--json'], env);
+    expect((JSON.parse(json.stdout) as { results: Array<{ vectors: number[][] }> }).results[0]!.vectors[0]).toHaveLength(32);
+    const validate = await runCliProcess(['validate', testModel('tiny-64')], env);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain('healthy');
+    const unknown = await runCliProcess(['embed', 'nope', 'x'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No model or alias "nope"');
+    core = openTestCore(home);
+  });
+
+  it('HTTP: embed, health, and a 400 naming the field for non-string texts', async () => {
+    await core.close();
+    const serve = await startServe(home, { HF_HUB_CACHE: path.join(home, 'hub') });
+    try {
+      const post = (method: string, body: unknown) =>
+        fetch(new URL(`/api/rpc/${method}`, serve.url), { method: 'POST', headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const ok = await post('inference.embed', { model: testModel(), texts: ['salary'], profile: 'bulk' });
+      expect(ok.status, await ok.clone().text()).toBe(200);
+      const body = (await ok.json()) as { result: { results: Array<{ dimension: number }> } };
+      expect(body.result.results[0]!.dimension).toBe(32);
+      const bad = await post('inference.embed', { model: testModel(), texts: ['fine', 42] });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await bad.json())).toContain('texts[1]');
+      const health = await fetch(new URL(`/api/rpc/inference.health`, serve.url), { headers: { authorization: `Bearer ${serve.token}` } });
+      expect(((await health.json()) as { result: { models: Array<{ lane: string }> } }).result.models.some((m) => m.lane === 'bulk')).toBe(true);
+    } finally {
+      await serve.stop();
+      core = openTestCore(home);
+    }
+  });
+});
