@@ -112,6 +112,8 @@ describe('bundle export → import', () => {
       ['1.1.0', 'staging'],
       ['1.0.0', 'production'],
     ]);
+    const validations = await target.invoke('inference.validations', { model: NAME });
+    expect(validations.map((v) => [v.registryModel, v.version, v.ok, v.checkedAt])).toEqual([[NAME, '1.0.0', true, '2026-01-02T03:04:05.000Z']]);
     const history = await target.invoke('registry.metricsHistory', { model: NAME, version: '1.1.0' });
     expect(history.map((m) => [m.source, m.metrics])).toEqual([['validate', { recall_at_10: 0.93, latency_ms: 4.5 }]]);
 
@@ -123,6 +125,7 @@ describe('bundle export → import', () => {
     expect(second.models[0]!.blobsReused).toBeGreaterThan(0);
     expect(second.registry.versionsAdded).toEqual([]);
     expect(await target.invoke('registry.metricsHistory', { model: NAME, version: '1.1.0' })).toHaveLength(1);
+    expect((again.detail as { report: { registry: { validationsAdded: number } } }).report.registry.validationsAdded).toBe(0);
     expect(fs.readdirSync(cacheOf(home)).filter((n) => n.startsWith('.model-center'))).toEqual([]);
   });
 

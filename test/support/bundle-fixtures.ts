@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../../src/main/core/create-core';
+import { ValidationStore } from '../../src/main/core/inference/validate-model';
 import type { JobDTO } from '../../src/shared/contract';
 
 /** Downloads `repo` from the loopback hub into the core's cache, and registers it with versions, statuses and metrics. */
@@ -23,6 +24,18 @@ export async function prepareModel(core: Core, repo: string, name: string): Prom
   await core.invoke('registry.registerVersion', { model: name, version: '1.1.0', status: 'staging', description: 'second' });
   await core.invoke('registry.setCurrent', { model: name, version: '1.0.0' });
   await core.invoke('registry.recordMetrics', { model: name, version: '1.1.0', metrics: { recall_at_10: 0.93, latency_ms: 4.5 }, source: 'validate' });
+  // A validation result as `inference.validate` stores it (the real one needs real ONNX weights; see the inference tests).
+  new ValidationStore(core.db).save({
+    model: name,
+    registryModel: name,
+    version: '1.0.0',
+    modelKey: `hub:${repo}@${commit}:onnx/model.onnx`,
+    ok: true,
+    dimension: 32,
+    executionProvider: 'cpu',
+    checks: [{ name: 'dimension', ok: true, detail: '32 as registered' }],
+    checkedAt: '2026-01-02T03:04:05.000Z',
+  });
   return { commit };
 }
 

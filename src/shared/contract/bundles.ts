@@ -3,6 +3,7 @@ import { mutation, query } from './define';
 import { JobSchema } from './jobs';
 import { MetricsSchema, ModelSchema, VersionStatusSchema } from './registry';
 import { VariantSchema } from './hub';
+import { ValidationReportSchema } from './inference';
 
 /**
  * Bundles: models moved between machines with no network (one tar or tar.gz file), and the S3-compatible model
@@ -73,6 +74,8 @@ export const BundleManifestSchema = z.looseObject({
   createdAt: z.string(),
   models: z.array(BundleModelSchema).min(1),
   registry: z.array(BundleRegistryModelSchema),
+  /** The latest `validate` result of each bundled model and registry version (health badges on the other side). */
+  validations: z.array(ValidationReportSchema).default([]),
   totals: z.object({ files: z.number().int().min(0), bytes: z.number().int().min(0) }),
 });
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;
@@ -115,6 +118,8 @@ export const RegistryMergeSchema = z.object({
   modelsUpdated: z.array(z.string()),
   versionsAdded: z.array(z.string()),
   metricsAdded: z.number().int(),
+  /** Validation results added (ones already there, same model and time, are not repeated). */
+  validationsAdded: z.number().int().default(0),
   /** What was left as it was locally, and why (an existing version's status, a taken alias, another source…). */
   kept: z.array(z.string()),
 });

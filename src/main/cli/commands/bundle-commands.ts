@@ -12,7 +12,7 @@ function describeImport(job: JobDTO): string {
     (m) => `  ${m.repo} @ ${m.commit.slice(0, 10)}: ${m.files} files, ${m.blobsAdded} blobs added (${formatBytes(m.bytesAdded)}), ${m.blobsReused} already in the cache → ${m.snapshotPath}`,
   );
   const r = report.registry;
-  lines.push(`  registry: ${r.modelsCreated.length} models created, ${r.modelsUpdated.length} updated, ${r.versionsAdded.length} versions and ${r.metricsAdded} metrics rows added`);
+  lines.push(`  registry: ${r.modelsCreated.length} models created, ${r.modelsUpdated.length} updated, ${r.versionsAdded.length} versions, ${r.metricsAdded} metrics rows and ${r.validationsAdded} validation results added`);
   for (const k of r.kept) lines.push(`  kept: ${k}`);
   return [describeJob(job), ...lines].join('\n');
 }

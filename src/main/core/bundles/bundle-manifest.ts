@@ -9,6 +9,7 @@ import {
   type BundleManifest,
   type BundleModel,
   type BundleRegistryModel,
+  type ValidationReportDTO,
 } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { zodIssues } from '../../../shared/validate';
@@ -94,7 +95,7 @@ export async function planAndHash(
   return { plans, models, total };
 }
 
-export function buildManifest(models: BundleModel[], registry: BundleRegistryModel[]): BundleManifest {
+export function buildManifest(models: BundleModel[], registry: BundleRegistryModel[], validations: ValidationReportDTO[] = []): BundleManifest {
   const blobs = new Map<string, number>();
   for (const m of models) for (const f of m.files) blobs.set(`${m.repo}\0${f.blob}`, f.size);
   return {
@@ -104,6 +105,7 @@ export function buildManifest(models: BundleModel[], registry: BundleRegistryMod
     createdAt: new Date().toISOString(),
     models,
     registry,
+    validations,
     totals: { files: blobs.size, bytes: [...blobs.values()].reduce((s, n) => s + n, 0) },
   };
 }

@@ -13,7 +13,7 @@ import type { JobKind } from '../jobs/job-kind';
 import { buildManifest, planAndHash } from './bundle-manifest';
 import { compressor } from './compression';
 import { blobEntryPath } from './export-plan';
-import { registryEntriesFor } from './registry-entries';
+import { registryEntriesFor, validationsFor } from './registry-entries';
 import { tarStream, type TarEntry } from './tar-writer';
 
 export const EXPORT_JOB = 'bundle-export';
@@ -76,7 +76,9 @@ export function createExportJob(core: CoreServices, store: HubStore): JobKind<Ex
         (hashed, all) => report({ progress: all ? (hashed / all) * 45 : 45, phase: 'verify', message: 'Hashing files', detail: detail('verify', hashed, all) }),
         signal,
       );
-      const manifest = buildManifest(models, registryEntriesFor(core.db, plans.map((p) => p.repo), plans.flatMap((p) => p.registryNames)));
+      const repos = plans.map((p) => p.repo);
+      const registry = registryEntriesFor(core.db, repos, plans.flatMap((p) => p.registryNames));
+      const manifest = buildManifest(models, registry, validationsFor(core.db, repos, registry.map((r) => r.name)));
       // hashPlans keeps the plans' order: file j of model i is file j of plan i.
       const sources = new Map(models.flatMap((m, i) => m.files.map((f, j) => [blobEntryPath(m.repo, f.blob), plans[i]!.files[j]!.source] as const)));
       const expected = new Map(models.flatMap((m) => m.files.map((f) => [blobEntryPath(m.repo, f.blob), f.sha256] as const)));

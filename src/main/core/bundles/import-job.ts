@@ -110,7 +110,7 @@ export function createImportJob(core: CoreServices, store: HubStore): JobKind<Im
           signal.throwIfAborted();
           report({ progress: 90, phase: 'place', message: 'Moving files into the cache and merging the registry' });
           const staged = new Map([...received].map(([k, v]) => [`${blobs.get(k)!.repo}\0${blobs.get(k)!.blob}`, v]));
-          const result = await placeModels(core, store, manifest.models, (repo, blob) => staged.get(`${repo}\0${blob}`) ?? null, manifest.registry);
+          const result = await placeModels(core, store, manifest.models, (repo, blob) => staged.get(`${repo}\0${blob}`) ?? null, manifest.registry, manifest.validations);
           log.info(`imported ${path.basename(file)}: ${result.models.map((m) => `${m.repo}@${m.commit.slice(0, 10)} (+${m.blobsAdded} blobs, ${m.blobsReused} reused)`).join(', ')}`);
           report({ progress: 100, phase: null, message: `Imported ${result.models.length} model(s)`, detail: { report: result } });
           return result;

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BundleImportReport, BundleModel, BundleRegistryModel } from '../../../shared/contract';
+import type { BundleImportReport, BundleModel, BundleRegistryModel, ValidationReportDTO } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, readRef, repoCache, snapshotDir, snapshotFile, writeRef } from '../hub/hf-cache';
 import type { HubStore } from '../hub/hub-store';
-import { mergeRegistry } from './registry-entries';
+import { mergeRegistry, mergeValidations } from './registry-entries';
 
 /** Verified blobs ready to go in: `staged(repo, blob)` is a file to move into the cache, or null to reuse the cache's identical blob. */
 export type StagedBlob = (repo: string, blob: string) => string | null;
@@ -100,11 +100,12 @@ export async function placeModels(
   models: readonly BundleModel[],
   staged: StagedBlob,
   registry: readonly BundleRegistryModel[],
+  validations: readonly ValidationReportDTO[] = [],
 ): Promise<BundleImportReport> {
   const cacheDir = core.settings.values().hubCacheDir;
   await ensureCacheDirTag(cacheDir);
   const undo = new UndoLog();
-  const report: BundleImportReport = { models: [], registry: { modelsCreated: [], modelsUpdated: [], versionsAdded: [], metricsAdded: 0, kept: [] } };
+  const report: BundleImportReport = { models: [], registry: { modelsCreated: [], modelsUpdated: [], versionsAdded: [], metricsAdded: 0, validationsAdded: 0, kept: [] } };
   const placed = new Set<string>();
   try {
     for (const m of models) {
@@ -131,7 +132,7 @@ export async function placeModels(
             cacheDir,
           });
         }
-        return mergeRegistry(core.db, registry);
+        return { ...mergeRegistry(core.db, registry), validationsAdded: mergeValidations(core.db, validations) };
       })
       .immediate();
   } catch (err) {

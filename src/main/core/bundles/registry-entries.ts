@@ -1,6 +1,7 @@
-import type { BundleRegistryModel, BundleVersion, RegistryMergeDTO, VersionStatus } from '../../../shared/contract';
+import type { BundleRegistryModel, BundleVersion, RegistryMergeDTO, ValidationReportDTO, VersionStatus } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
+import { ValidationStore } from '../inference/validate-model';
 import { CURRENT_ELIGIBLE } from '../registry/lifecycle';
 import { findModel, listModelRows, toModelDTO, upsertModel, type ModelRow } from '../registry/model-store';
 import { parseVersion } from '../registry/semver';
@@ -98,7 +99,7 @@ function mergeMetrics(db: Db, versionId: number, rows: BundleVersion['metrics'])
  * is another repo is left alone, a current version is set only where none is; each such case is reported.
  */
 export function mergeRegistry(db: Db, entries: readonly BundleRegistryModel[], now = new Date().toISOString()): RegistryMergeDTO {
-  const out: RegistryMergeDTO = { modelsCreated: [], modelsUpdated: [], versionsAdded: [], metricsAdded: 0, kept: [] };
+  const out: RegistryMergeDTO = { modelsCreated: [], modelsUpdated: [], versionsAdded: [], metricsAdded: 0, validationsAdded: 0, kept: [] };
   for (const entry of entries) {
     const existing = findModel(db, entry.name);
     if (existing && existing.name !== entry.name) {
@@ -155,4 +156,26 @@ export function mergeRegistry(db: Db, entries: readonly BundleRegistryModel[], n
     if (existing && changed) out.modelsUpdated.push(row.name);
   }
   return out;
+}
+
+/** The latest validation results that concern the bundled repos or registry models (what the health badges show). */
+export function validationsFor(db: Db, repos: readonly string[], names: readonly string[]): ValidationReportDTO[] {
+  const wantedRepos = new Set(repos.map((r) => r.toLowerCase()));
+  const wantedNames = new Set(names);
+  return new ValidationStore(db)
+    .latest()
+    .filter((v) => (v.registryModel !== null && wantedNames.has(v.registryModel)) || wantedNames.has(v.model) || wantedRepos.has(v.model.replace(/@.*$/, '').toLowerCase()));
+}
+
+/** Adds the bundle's validation results the local store does not have yet (same model, key and time); returns how many. */
+export function mergeValidations(db: Db, reports: readonly ValidationReportDTO[]): number {
+  const store = new ValidationStore(db);
+  let added = 0;
+  for (const r of reports) {
+    const known = store.latest(r.registryModel ?? r.model).some((v) => v.checkedAt === r.checkedAt && v.modelKey === r.modelKey);
+    if (known) continue;
+    store.save(r);
+    added++;
+  }
+  return added;
 }

@@ -3,7 +3,7 @@ import type { CoreServices } from '../core-services';
 import type { HubStore } from '../hub/hub-store';
 import type { JobKind } from '../jobs/job-kind';
 import { buildManifest, planAndHash } from '../bundles/bundle-manifest';
-import { registryEntriesFor } from '../bundles/registry-entries';
+import { registryEntriesFor, validationsFor } from '../bundles/registry-entries';
 import { openObjectStore } from './object-store';
 import type { StoreConfig } from './store-config';
 import { blobKey, manifestKey, refKey } from './store-layout';
@@ -87,7 +87,8 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
       }
       report({ progress: 95, phase: 'manifest', message: 'Writing manifests and refs' });
       for (const [i, m] of models.entries()) {
-        const manifest = buildManifest([m], registryEntriesFor(core.db, [m.repo], plans[i]!.registryNames));
+        const registry = registryEntriesFor(core.db, [m.repo], plans[i]!.registryNames);
+        const manifest = buildManifest([m], registry, validationsFor(core.db, [m.repo], registry.map((r) => r.name)));
         await store.putText(manifestKey(cfg.prefix, m.repo, m.commit), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json', signal);
         for (const ref of m.refs) await store.putText(refKey(cfg.prefix, m.repo, ref), m.commit, 'text/plain', signal);
         result.published.push(`${m.repo}@${m.commit}`);

@@ -105,7 +105,7 @@ export function createPullJob(core: CoreServices, hubStore: HubStore, config: St
           staged.set(f.blob, dest);
         }
         report({ progress: 95, phase: 'place', message: 'Moving files into the cache and merging the registry' });
-        const result = await placeModels(core, hubStore, [model], (_repo, blob) => staged.get(blob) ?? null, manifest.registry);
+        const result = await placeModels(core, hubStore, [model], (_repo, blob) => staged.get(blob) ?? null, manifest.registry, manifest.validations);
         await fs.promises.rm(stage, { recursive: true, force: true });
         log.info(`pulled ${model.repo}@${commit.slice(0, 10)} from ${store.describe}`);
         report({ progress: 100, phase: null, message: `Pulled ${model.repo}@${commit.slice(0, 10)}`, detail: { bytesDone: total, bytesTotal: total, report: result } });
