@@ -3,7 +3,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, safeStorage, shell, type IpcMainInvokeEvent } from 'electron';
 import { describeError, toErrorDTO } from '../shared/errors';
 import { createCore, type Core } from './core/create-core';
+import { cliArguments, runCliAsNode } from './cli-argument';
 import { electronSqliteBinding } from './electron-native';
+import { bindBundleDialogs } from './ipc/bundle-dialogs';
 import { bindContractToIpc } from './ipc/bind-contract';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +71,7 @@ async function start(): Promise<void> {
     return;
   }
   bindContractToIpc(core, isOurFrame, () => window?.webContents);
+  bindBundleDialogs(isOurFrame, () => window);
   window = createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
@@ -87,4 +90,7 @@ app.on('before-quit', (event) => {
   void core.close().finally(() => app.quit());
 });
 
-void start();
+// `Model Center --cli …`: the command line from the installed app (AppImage, or anywhere the launcher is not).
+const cliArgs = cliArguments(process.argv);
+if (cliArgs) runCliAsNode(path.join(here, 'cli.js'), cliArgs);
+else void start();

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_EVENT_CHANNEL, ipcMethodChannel, type EventMessage, type ModelCenterBridge } from '../shared/bridge';
+import { IPC_DIALOG_OPEN_BUNDLE, IPC_DIALOG_SAVE_BUNDLE, IPC_EVENT_CHANNEL, ipcMethodChannel, type EventMessage, type ModelCenterBridge } from '../shared/bridge';
 import { METHOD_NAMES } from '../shared/contract';
 
 const allowed = new Set<string>(METHOD_NAMES);
@@ -19,6 +19,10 @@ const bridge = {
     return () => {
       ipcRenderer.off(IPC_EVENT_CHANNEL, handler);
     };
+  },
+  dialogs: {
+    saveBundle: (defaultName: string) => ipcRenderer.invoke(IPC_DIALOG_SAVE_BUNDLE, String(defaultName)) as Promise<string | null>,
+    openBundle: () => ipcRenderer.invoke(IPC_DIALOG_OPEN_BUNDLE) as Promise<string | null>,
   },
 } satisfies ModelCenterBridge;
 

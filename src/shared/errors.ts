@@ -40,6 +40,16 @@ export const ERROR_CODES = {
   OLLAMA_ERROR: { http: 502, retryable: false },
   /** An archive was refused before or while extracting: paths escaping the folder, links, or a zip bomb. */
   ARCHIVE_REFUSED: { http: 422, retryable: false },
+  /** A bundle written by a newer Model Center (its manifest's format version is above the one this app reads). */
+  BUNDLE_TOO_NEW: { http: 422, retryable: false },
+  /** The compression asked for (zstd) is not available in this runtime. */
+  COMPRESSION_UNAVAILABLE: { http: 422, retryable: false },
+  /** The S3-compatible model store has no bucket or no keys yet. */
+  STORE_NOT_CONFIGURED: { http: 409, retryable: false },
+  /** The model store refused the keys (403/401, or a signature mismatch). */
+  STORE_AUTH: { http: 401, retryable: false },
+  /** The model store could not be reached, or answered with an error. */
+  STORE_UNAVAILABLE: { http: 502, retryable: true },
   /** A model folder that is not a usable embedding model: bad config, ONNX inputs we cannot feed, a Dense head. */
   INVALID_MODEL: { http: 422, retryable: false },
   /** The model's files are not (all) in the cache, or failed verification: download or repair it first. */

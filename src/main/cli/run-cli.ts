@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
+import { registerBundleCommands } from './commands/bundle-commands';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
@@ -37,10 +38,16 @@ export function buildProgram(ctx: CliContext): Command {
   registerTokenCommand(program, ctx);
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
+  registerBundleCommands(program, ctx);
   registerInferenceCommands(program, ctx);
   registerUpstreamCommands(program, ctx);
   registerInventoryCommands(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+  // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput(program.configureOutput());
+    cmd.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program.exitOverride();
 }
 

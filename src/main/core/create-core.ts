@@ -6,6 +6,7 @@ import type { CoreServices, Surface } from './core-services';
 import { openDatabase } from './db/open-database';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
 import { EventBus } from './events/event-bus';
+import { createBundlesDomain } from './bundles/bundles-domain';
 import { createEnsureHandlers } from './ensure/ensure-handlers';
 import { createDownloadJob } from './hub/download-job';
 import { createHubHandlers } from './hub/hub-handlers';
@@ -114,6 +115,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createHubHandlers(services, hubStore),
     ...createDetectHandlers(services, () => handlers),
     ...createEnsureHandlers(services, hubStore, () => handlers),
+    ...createBundlesDomain(services, hubStore),
     ...createInferenceHandlers(services, embeddings),
     ...upstreamHandlers,
     ...createInventoryHandlers(services, hubStore, () => handlers),

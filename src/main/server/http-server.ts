@@ -5,6 +5,7 @@ import { contract, isMethodName } from '../../shared/contract';
 import { AppError, toErrorDTO } from '../../shared/errors';
 import { APP_NAME, APP_VERSION } from '../core/app-info';
 import type { Core } from '../core/create-core';
+import { handleBundleRoute } from './bundle-routes';
 import { readJsonBody } from './read-json-body';
 import { checkBearer, checkHostAndOrigin } from './request-guard';
 import { openEventStream } from './sse-stream';
@@ -62,6 +63,10 @@ export function startHttpServer(core: Core, options: HttpServerOptions): Promise
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname === '/api/health') {
       sendJson(res, 200, { ok: true, app: APP_NAME, version: APP_VERSION });
+      return;
+    }
+    if (url.pathname.startsWith('/api/bundles/')) {
+      await handleBundleRoute(core, req, res, url, options.token);
       return;
     }
     if (url.pathname.startsWith('/api/')) {

@@ -7,6 +7,8 @@ export interface ApiClient {
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
   onConnection(listener: (connected: boolean) => void): () => void;
+  uploadFile?: Transport['uploadFile'];
+  dialogs?: Transport['dialogs'];
 }
 
 export function createApiClient(transport: Transport): ApiClient {
@@ -18,6 +20,8 @@ export function createApiClient(transport: Transport): ApiClient {
         if (m.name === name) listener(m.payload as never);
       }),
     onConnection: (listener) => transport.onConnection?.(listener) ?? (() => undefined),
+    uploadFile: transport.uploadFile?.bind(transport),
+    dialogs: transport.dialogs,
   };
 }
 

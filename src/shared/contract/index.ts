@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { bundlesContract } from './bundles';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
@@ -10,6 +11,7 @@ import { registryContract } from './registry';
 import { systemContract } from './system';
 import { upstreamContract } from './upstream';
 
+export * from './bundles';
 export * from './define';
 export * from './detect';
 export * from './ensure';
@@ -32,6 +34,7 @@ export const contract = {
   ...ensureContract,
   ...recommendedContract,
   ...cleanupContract,
+  ...bundlesContract,
   ...inferenceContract,
   ...upstreamContract,
   ...inventoryContract,

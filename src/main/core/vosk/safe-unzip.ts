@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
 import { AppError } from '../../../shared/errors';
+import { resolveEntryPath } from '../archive/safe-entry-path';
 
 export interface SafeUnzipLimits {
   /** Total bytes all entries may expand to (Vosk's biggest models are ~2-3 GB). */
@@ -68,8 +69,9 @@ export async function safeExtractZip(zipPath: string, dest: string, limits: Safe
       void (async () => {
         if (signal?.aborted) throw new AppError('CANCELLED', 'Extraction cancelled.');
         const name = entry.fileName.replace(/\\/g, '/');
-        const target = path.resolve(root, name);
-        if (path.isAbsolute(name) || (target !== root && !target.startsWith(root + path.sep))) throw refuse(zipPath, `entry "${name}" would land outside the target folder`);
+        const resolved = resolveEntryPath(root, name);
+        if ('refused' in resolved) throw refuse(zipPath, resolved.refused);
+        const target = resolved.target;
         // Unix mode lives in the high 16 bits of the external attributes; 0o120000 is a symbolic link.
         if (((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000) throw refuse(zipPath, `entry "${name}" is a symbolic link`);
         if (name.endsWith('/')) {

@@ -61,7 +61,7 @@ export function voskInstallJob(dataDir: string): JobKind<Params, never, { name: 
         if (fs.existsSync(target)) throw new AppError('CONFLICT', `Vosk model ${name} is already installed at ${target}.`, { hint: 'Delete that folder first to reinstall.' });
         report({ progress: 98, phase: 'installing' });
         fs.renameSync(modelDir, target);
-        report({ progress: 100, phase: 'done', message: target });
+        report({ progress: 100, phase: null, message: target });
         return { name, location: target, bytes: done };
       } finally {
         fs.rmSync(staging, { recursive: true, force: true });

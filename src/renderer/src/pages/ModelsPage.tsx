@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { VERSION_STATUSES, type ImportReport, type MlflowStatusDTO, type ModelDetailDTO, type VersionDTO, type VersionStatus } from '../../../shared/contract';
+import { BundlesPanel } from '../components/BundlesPanel';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { HealthBadge } from '../components/HealthBadge';
 import { useInferenceStore, validationKey, validationOf } from '../stores/inference-store';
@@ -309,6 +310,7 @@ export function ModelsPage(): React.JSX.Element {
       )}
       {selected && <ModelDetail model={selected} />}
       <ImportPanel />
+      <BundlesPanel />
     </section>
   );
 }

@@ -53,6 +53,29 @@ export function createHttpTransport(token: string, base = ''): Transport {
       }
       return body.result;
     },
+    // XMLHttpRequest rather than fetch: it reports upload progress, and sends the File from disk without
+    // reading it into memory first.
+    uploadFile(route, file, onProgress) {
+      return new Promise((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', `${base}${route}`);
+        xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+        xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+        xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total || file.size);
+        xhr.onerror = () => reject(new AppError('INTERNAL', `The upload of ${file.name} was interrupted.`, { hint: 'Check that `model-center serve` is still running, then try again.' }));
+        xhr.onload = () => {
+          let body: { result?: unknown; error?: unknown } = {};
+          try {
+            body = JSON.parse(xhr.responseText) as typeof body;
+          } catch {
+            /* not JSON: reported below */
+          }
+          if (xhr.status === 200 && body.result !== undefined) resolve(body.result);
+          else reject(isErrorDTO(body.error) ? AppError.fromDTO(body.error) : new AppError('INTERNAL', `HTTP ${xhr.status} from the upload`));
+        };
+        xhr.send(file);
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       if (listeners.size === 1) void connect();

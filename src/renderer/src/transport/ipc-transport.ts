@@ -11,5 +11,6 @@ export function createIpcTransport(bridge: ModelCenterBridge): Transport {
       return envelope.result;
     },
     subscribe: (listener) => bridge.onEvent(listener),
+    dialogs: bridge.dialogs,
   };
 }
