@@ -4,6 +4,7 @@ import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerBundleCommands } from './commands/bundle-commands';
+import { registerBenchCommands } from './commands/bench-command';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
@@ -48,6 +49,8 @@ export function buildProgram(ctx: CliContext): Command {
     cmd.commands.forEach(override);
   };
   program.commands.forEach(override);
+  registerBenchCommands(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }
 

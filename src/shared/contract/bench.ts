@@ -186,7 +186,7 @@ export const BenchCorpusInfoSchema = z.object({
 const Selection = z.object({
   /** Results by id, in this order (the first is the baseline of a comparison). */
   ids: z.array(z.coerce.number().int().positive()).max(50).optional(),
-  /** Or by model: `name` (newest result of any version), `name@version`, or the reference a benchmark was run with. */
+  /** Or by model: `name` (newest result of any version), `name@version`, the reference a benchmark was run with, or `#id`. */
   refs: z.array(z.string().trim().min(1)).max(20).optional(),
   /** Only results that ran on this provider (cpu, webgpu…). */
   executionProvider: z.string().trim().min(1).optional(),
@@ -199,6 +199,8 @@ export const benchContract = {
     z.object({
       model: z.string().trim().min(1).optional(),
       version: z.string().trim().min(1).optional(),
+      /** The result of one bench job. */
+      jobId: z.coerce.number().int().positive().optional(),
       limit: z.number().int().min(1).max(1000).default(100),
       /** Include every latency sample (they are left out by default). */
       includeSamples: z.boolean().default(false),

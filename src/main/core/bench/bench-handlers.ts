@@ -28,6 +28,10 @@ function select(services: CoreServices, store: BenchStore, sel: Selection, requi
   const out: BenchResultDTO[] = [];
   for (const id of sel.ids ?? []) out.push(store.get(id));
   for (const ref of sel.refs ?? []) {
+    if (/^#\d+$/.test(ref)) {
+      out.push(store.get(Number(ref.slice(1))));
+      continue;
+    }
     const at = ref.lastIndexOf('@');
     const byName = at > 0 ? canonical(services, ref.slice(0, at), ref.slice(at + 1)) : canonical(services, ref);
     const found = store.list({ ...byName, executionProvider: sel.executionProvider, limit: 1 })[0] ?? store.list({ model: ref, executionProvider: sel.executionProvider, limit: 1 })[0];
@@ -52,9 +56,9 @@ export function createBenchHandlers(services: CoreServices, store: BenchStore, e
       await embeddings.resolve(params.model, params.variant);
       return services.jobs.start('bench', params);
     },
-    'bench.list': ({ model, version, limit, includeSamples }) => {
+    'bench.list': ({ model, version, jobId, limit, includeSamples }) => {
       const name = model ? canonical(services, model, version) : { model: undefined, version };
-      return store.list({ ...name, limit }).map((r) => (includeSamples ? r : { ...r, latency: { ...r.latency, samples: [] } }));
+      return store.list({ ...name, jobId, limit }).map((r) => (includeSamples ? r : { ...r, latency: { ...r.latency, samples: [] } }));
     },
     'bench.get': ({ id }) => store.get(id),
     'bench.compare': (sel) => compareResults(select(services, store, sel, true)),

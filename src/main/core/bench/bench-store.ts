@@ -15,6 +15,7 @@ export interface BenchFilter {
   /** Registry model name (canonical) or the reference a benchmark was run with. */
   model?: string;
   version?: string;
+  jobId?: number;
   executionProvider?: string;
   limit?: number;
 }
@@ -59,6 +60,10 @@ export class BenchStore {
     if (filter.version) {
       where.push('version = ?');
       args.push(filter.version);
+    }
+    if (filter.jobId !== undefined) {
+      where.push('job_id = ?');
+      args.push(filter.jobId);
     }
     if (filter.executionProvider) {
       where.push('execution_provider = ?');
