@@ -43,14 +43,13 @@ export function buildProgram(ctx: CliContext): Command {
   registerInferenceCommands(program, ctx);
   registerUpstreamCommands(program, ctx);
   registerInventoryCommands(program, ctx);
+  registerBenchCommands(program, ctx);
   // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.commands.forEach(override);
   };
   program.commands.forEach(override);
-  registerBenchCommands(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program.exitOverride();
 }
 
