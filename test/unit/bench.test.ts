@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { benchCorpus, builtinCorpus } from '../../src/main/core/bench/bench-corpus';
 import { quantile, stat } from '../../src/main/core/bench/bench-stats';
 import { readOnnxWeights } from '../../src/main/core/bench/onnx-params';
-import { latencyData } from '../../src/renderer/src/components/bench/chart-data';
+import { latencyData } from '../../src/shared/bench-charts';
 import { toCsv } from '../../src/shared/bench-figures';
 import type { BenchResultDTO } from '../../src/shared/contract';
 

@@ -1,11 +1,7 @@
 import { useRef, useState } from 'react';
+import type { ChartTable } from '../../../../shared/bench-charts';
 import { toCsv } from '../../../../shared/bench-figures';
 import { downloadChartPng, downloadText, type LegendEntry } from './chart-export';
-
-export interface ChartTable {
-  headers: string[];
-  rows: Array<Array<string | number | null>>;
-}
 
 interface Props {
   id: string;

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricsRow } from '../../../../shared/contract';
 import { ChartCard } from './ChartCard';
-import { historyData, historyMetrics, seriesColor } from './chart-data';
+import { historyData, historyMetrics } from '../../../../shared/bench-charts';
+import { seriesColor } from './series-colors';
 
 const when = (t: number): string => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 

@@ -2,8 +2,9 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import type { BenchResultDTO } from '../../../../shared/contract';
 import { resultLabel } from '../../../../shared/bench-figures';
 import { ChartCard } from './ChartCard';
-import { latencyData, legendOf, seriesColor, seriesKey } from './chart-data';
-import { Legend } from './ThroughputChart';
+import { latencyData, seriesKey } from '../../../../shared/bench-charts';
+import { legendOf, seriesColor } from './series-colors';
+import { ChartLegend } from './ChartLegend';
 
 /** How batch-1 latencies spread: the share of calls per latency bin, one bar series per result. */
 export function LatencyChart({ results }: { results: BenchResultDTO[] }): React.JSX.Element {
@@ -22,7 +23,7 @@ export function LatencyChart({ results }: { results: BenchResultDTO[] }): React.
           ))}
         </BarChart>
       </ResponsiveContainer>
-      <Legend entries={legend} />
+      <ChartLegend entries={legend} />
       <p className="muted">
         {results.map((r) => `#${r.id}: p50 ${r.latency.p50.median.toFixed(2)} ms, p95 ${r.latency.p95.median.toFixed(2)} ms, p99 ${r.latency.p99.median.toFixed(2)} ms`).join(' · ')}
       </p>

@@ -2,7 +2,9 @@ import { CartesianGrid, ErrorBar, Line, LineChart, ResponsiveContainer, Tooltip,
 import type { BenchResultDTO } from '../../../../shared/contract';
 import { resultLabel } from '../../../../shared/bench-figures';
 import { ChartCard } from './ChartCard';
-import { legendOf, seriesColor, seriesKey, throughputData } from './chart-data';
+import { seriesKey, throughputData } from '../../../../shared/bench-charts';
+import { ChartLegend } from './ChartLegend';
+import { legendOf, seriesColor } from './series-colors';
 
 /** Texts per second against batch size, one line per result (version × provider), with each point's spread. */
 export function ThroughputChart({ results }: { results: BenchResultDTO[] }): React.JSX.Element {
@@ -23,20 +25,7 @@ export function ThroughputChart({ results }: { results: BenchResultDTO[] }): Rea
           ))}
         </LineChart>
       </ResponsiveContainer>
-      <Legend entries={legend} />
+      <ChartLegend entries={legend} />
     </ChartCard>
-  );
-}
-
-export function Legend({ entries }: { entries: Array<{ label: string; color: string }> }): React.JSX.Element {
-  return (
-    <ul className="chart-legend">
-      {entries.map((e) => (
-        <li key={e.label}>
-          <span className="swatch" style={{ background: e.color }} />
-          {e.label}
-        </li>
-      ))}
-    </ul>
   );
 }

@@ -1,17 +1,16 @@
-import type { BenchResultDTO, MetricsRow } from '../../../../shared/contract';
-import { resultLabel, round } from '../../../../shared/bench-figures';
-import type { ChartTable } from './ChartCard';
+import type { BenchResultDTO, MetricsRow } from './contract';
+import { resultLabel, round } from './bench-figures';
 
-export const SERIES_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
-
-export const seriesKey = (r: Pick<BenchResultDTO, 'id'>): string => `r${r.id}`;
-export const seriesColor = (i: number): string => SERIES_COLORS[i % SERIES_COLORS.length]!;
-
-export function legendOf(results: BenchResultDTO[]): Array<{ label: string; color: string }> {
-  return results.map((r, i) => ({ label: `#${r.id} ${resultLabel(r)}`, color: seriesColor(i) }));
+/** What a chart shows, as a table: its CSV download. */
+export interface ChartTable {
+  headers: string[];
+  rows: Array<Array<string | number | null>>;
 }
 
-type Row = Record<string, number | string | [number, number] | null>;
+/** Series keys of a result in chart rows. */
+export const seriesKey = (r: Pick<BenchResultDTO, 'id'>): string => `r${r.id}`;
+
+export type Row = Record<string, number | string | [number, number] | null>;
 
 /** One row per batch size: each result's median texts/s, and its spread as an error bar [below, above]. */
 export function throughputData(results: BenchResultDTO[]): { rows: Row[]; table: ChartTable } {
