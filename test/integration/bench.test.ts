@@ -156,6 +156,14 @@ describe('benchmark job', () => {
 
   it('refuses an unknown model before starting a job, and benches a folder without registry metrics', async () => {
     await expect(core.invoke('bench.run', { model: 'no-such-model' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    const folder = testModel('tiny-32');
+    await expect(core.invoke('bench.run', { model: folder, corpus: { kind: 'file', path: path.join(home, 'missing.txt') } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('missing.txt'),
+    });
+    // Inline texts travel in every progress event of the job: a big corpus must come as a file.
+    const big = { kind: 'texts', name: 'big', texts: Array.from({ length: 300 }, () => 'слово '.repeat(200)) } as const;
+    await expect(core.invoke('bench.run', { model: folder, corpus: big })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('as a file') });
     expect(await core.invoke('jobs.list', { kind: 'bench' })).toEqual([]);
     const { result } = await bench(core, { model: testModel('tiny-32'), ...QUICK, batchSizes: [1], corpus: { kind: 'texts', name: 'mine.txt', texts: ['один', 'two words', 'три слова тут'] } });
     expect(result.corpus).toMatchObject({ name: 'mine.txt', texts: 3 });

@@ -8,18 +8,26 @@ export const DEFAULT_BENCH_BATCH_SIZES = [1, 8, 32, 128] as const;
 export const MAX_BENCH_BATCH = 1024;
 export const MAX_USER_CORPUS_TEXTS = 5000;
 
-/** The built-in corpus (resources/bench-corpus.json), or texts the caller brings (a file of lines in the CLI). */
+/** Texts sent inline travel with the job (in every progress event): a larger corpus goes as a file. */
+export const MAX_INLINE_CORPUS_CHARS = 256 * 1024;
+
+/**
+ * The built-in corpus (resources/bench-corpus.json); texts the caller sends; or a text file on this machine, one
+ * text per line (what the CLI's --corpus passes), read when the job starts.
+ */
 export const BenchCorpusInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('builtin') }),
   z.object({
     kind: z.literal('texts'),
-    /** Shown with the results, e.g. the file's name. */
+    /** Shown with the results. */
     name: z.string().trim().min(1).max(200),
     texts: z
       .array(z.string().max(MAX_TEXT_CHARS).refine((t) => t.trim().length > 0, 'is empty or only whitespace'))
       .min(1, 'must contain at least one text')
-      .max(MAX_USER_CORPUS_TEXTS, `must contain at most ${MAX_USER_CORPUS_TEXTS} texts`),
+      .max(MAX_USER_CORPUS_TEXTS, `must contain at most ${MAX_USER_CORPUS_TEXTS} texts`)
+      .refine((t) => t.reduce((n, x) => n + x.length, 0) <= MAX_INLINE_CORPUS_CHARS, `must be at most ${MAX_INLINE_CORPUS_CHARS / 1024} KiB of text in all; give a larger corpus as a file`),
   }),
+  z.object({ kind: z.literal('file'), path: z.string().trim().min(1, 'must be a file path') }),
 ]);
 
 export const BenchParamsSchema = z.object({

@@ -45,18 +45,6 @@ function parseVariant(value: string): Variant {
   throw new InvalidArgumentError(`must be one of ${VARIANTS.join(', ')}`);
 }
 
-/** A user corpus: one text per line, blank lines skipped. */
-function readCorpus(file: string): { kind: 'texts'; name: string; texts: string[] } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new AppError('INVALID_INPUT', `Cannot read the corpus file ${file}: ${(err as Error).message}`, { hint: 'Give a text file with one text per line.' });
-  }
-  const texts = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
-  return { kind: 'texts', name: path.basename(file), texts };
-}
-
 const num = (x: number, digits = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const spread = (s: BenchStat, digits = 1): string => `${num(s.min, digits)}–${num(s.max, digits)}`;
 
@@ -142,7 +130,7 @@ export function registerBenchCommands(program: Command, ctx: CliContext): void {
           batchSizes: opts.batch,
           runs: opts.runs,
           warmupRuns: opts.warmup,
-          corpus: opts.corpus ? readCorpus(opts.corpus) : undefined,
+          corpus: opts.corpus ? { kind: 'file', path: path.resolve(opts.corpus) } : undefined,
           limit: opts.limit,
           recordMetrics: opts.record,
         };

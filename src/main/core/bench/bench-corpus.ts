@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import corpusJson from '../../../../resources/bench-corpus.json';
-import type { BenchParams } from '../../../shared/contract';
+import { MAX_USER_CORPUS_TEXTS, type BenchParams } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
 
 /**
  * resources/bench-corpus.json: `{ about, texts: [{ lang, kind, text }] }` (made by bench/support/make-corpus.ts and
@@ -46,11 +49,29 @@ export function builtinCorpus(): Corpus {
   return make(BUILTIN_CORPUS_NAME, builtin.about, builtin.entries);
 }
 
+/** A corpus file: one text per line, blank lines skipped. */
+function readCorpusFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new AppError('INVALID_INPUT', `Cannot read the corpus file ${file}: ${(err as Error).message}`, { hint: 'Give a text file with one text per line.' });
+  }
+  const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
+  if (!lines.length) throw new AppError('INVALID_INPUT', `The corpus file ${file} has no text in it.`, { hint: 'Give a text file with one text per line.' });
+  if (lines.length > MAX_USER_CORPUS_TEXTS) {
+    throw new AppError('INVALID_INPUT', `The corpus file ${file} has ${lines.length} lines; at most ${MAX_USER_CORPUS_TEXTS} are benchmarked.`, { hint: 'Cut it, or use --limit.' });
+  }
+  return lines;
+}
+
 /** The texts a benchmark runs on: the corpus asked for, cut to `limit` (quick runs). */
 export function benchCorpus(params: Pick<BenchParams, 'corpus' | 'limit'>): Corpus {
-  const entries = params.corpus.kind === 'builtin' ? builtin.entries : params.corpus.texts.map((text) => ({ text, lang: 'unknown' }));
-  const name = params.corpus.kind === 'builtin' ? BUILTIN_CORPUS_NAME : params.corpus.name;
-  const about = params.corpus.kind === 'builtin' ? builtin.about : `${params.corpus.texts.length} texts given by the user`;
+  const c = params.corpus;
+  const entries =
+    c.kind === 'builtin' ? builtin.entries : (c.kind === 'texts' ? c.texts : readCorpusFile(c.path)).map((text) => ({ text, lang: 'unknown' }));
+  const name = c.kind === 'builtin' ? BUILTIN_CORPUS_NAME : c.kind === 'texts' ? c.name : path.basename(c.path);
+  const about = c.kind === 'builtin' ? builtin.about : c.kind === 'texts' ? `${entries.length} texts given by the caller` : `${entries.length} lines of ${c.path}`;
   const cut = params.limit !== undefined && params.limit < entries.length;
   return make(cut ? `${name} (first ${params.limit})` : name, about, cut ? entries.slice(0, params.limit) : entries);
 }

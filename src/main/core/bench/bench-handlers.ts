@@ -5,7 +5,7 @@ import type { DomainHandlers } from '../handlers';
 import type { EmbeddingService } from '../inference/embedding-service';
 import { findModel } from '../registry/model-store';
 import { findVersion } from '../registry/version-store';
-import { builtinCorpus } from './bench-corpus';
+import { benchCorpus, builtinCorpus } from './bench-corpus';
 import { compareResults } from './bench-compare';
 import { exportResults } from './bench-export';
 import type { BenchStore } from './bench-store';
@@ -52,8 +52,9 @@ function select(services: CoreServices, store: BenchStore, sel: Selection, requi
 export function createBenchHandlers(services: CoreServices, store: BenchStore, embeddings: EmbeddingService): DomainHandlers<typeof benchContract> {
   return {
     'bench.run': async (params) => {
-      // Refused now, not as a failed job: an unknown or missing model is the caller's mistake.
+      // Refused now, not as a failed job: an unknown model or an unreadable corpus file is the caller's mistake.
       await embeddings.resolve(params.model, params.variant);
+      benchCorpus(params);
       return services.jobs.start('bench', params);
     },
     'bench.list': ({ model, version, jobId, limit, includeSamples }) => {
