@@ -53,6 +53,7 @@ describe.skipIf(missing)('the Benchmarks page in a browser', () => {
     expect(await throughput.locator('.recharts-line-curve').count()).toBe(2);
     // Three batch sizes, one dot per series and size.
     expect(await throughput.locator('.recharts-line-dots circle').count()).toBe(6);
+    expect(await throughput.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).toEqual(['1', '4', '8']);
     const latency = page.getByTestId('chart-latency');
     await latency.locator('.recharts-bar-rectangle path').first().waitFor();
     expect(await latency.locator('.recharts-bar-rectangle path').count()).toBeGreaterThan(2);

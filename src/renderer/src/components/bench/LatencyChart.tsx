@@ -1,6 +1,7 @@
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, ResponsiveContainer } from 'recharts';
 import type { BenchResultDTO } from '../../../../shared/contract';
 import { resultLabel } from '../../../../shared/bench-figures';
+import { CHART_MARGIN, labelledAxes } from './chart-axes';
 import { ChartCard } from './ChartCard';
 import { latencyData, seriesKey } from '../../../../shared/bench-charts';
 import { legendOf, seriesColor } from './series-colors';
@@ -13,11 +14,8 @@ export function LatencyChart({ results }: { results: BenchResultDTO[] }): React.
   return (
     <ChartCard id="chart-latency" title="Latency distribution, batch 1 (% of calls per ms bin)" table={table} legend={legend}>
       <ResponsiveContainer width="100%" height={300}>
-        <BarChart data={rows} margin={{ top: 10, right: 24, bottom: 20, left: 10 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="bin" label={{ value: 'ms', position: 'insideBottom', offset: -10 }} />
-          <YAxis label={{ value: '% of calls', angle: -90, position: 'insideLeft' }} />
-          <Tooltip />
+        <BarChart data={rows} margin={CHART_MARGIN}>
+          {labelledAxes('bin', 'ms', '% of calls')}
           {results.map((r, i) => (
             <Bar key={r.id} dataKey={seriesKey(r)} name={`#${r.id} ${resultLabel(r)}`} fill={seriesColor(i)} isAnimationActive={false} />
           ))}

@@ -1,6 +1,7 @@
-import { CartesianGrid, ErrorBar, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ErrorBar, Line, LineChart, ResponsiveContainer } from 'recharts';
 import type { BenchResultDTO } from '../../../../shared/contract';
 import { resultLabel } from '../../../../shared/bench-figures';
+import { CHART_MARGIN, labelledAxes } from './chart-axes';
 import { ChartCard } from './ChartCard';
 import { seriesKey, throughputData } from '../../../../shared/bench-charts';
 import { ChartLegend } from './ChartLegend';
@@ -13,11 +14,8 @@ export function ThroughputChart({ results }: { results: BenchResultDTO[] }): Rea
   return (
     <ChartCard id="chart-throughput" title="Throughput vs batch size (texts/s, median and spread of runs)" table={table} legend={legend}>
       <ResponsiveContainer width="100%" height={300}>
-        <LineChart data={rows} margin={{ top: 10, right: 24, bottom: 20, left: 10 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="batch" label={{ value: 'batch size', position: 'insideBottom', offset: -10 }} />
-          <YAxis label={{ value: 'texts/s', angle: -90, position: 'insideLeft' }} />
-          <Tooltip />
+        <LineChart data={rows} margin={CHART_MARGIN}>
+          {labelledAxes('batch', 'batch size', 'texts/s')}
           {results.map((r, i) => (
             <Line key={r.id} type="linear" dataKey={seriesKey(r)} name={`#${r.id} ${resultLabel(r)}`} stroke={seriesColor(i)} strokeWidth={2} isAnimationActive={false} connectNulls>
               <ErrorBar dataKey={`${seriesKey(r)}_spread`} width={4} stroke={seriesColor(i)} />
