@@ -62,7 +62,11 @@ export function BenchResultsTable({ results }: { results: BenchResultDTO[] }): R
                     History
                   </button>
                 )}
-                <button className="link" onClick={() => void remove(r.id)} aria-label={`Delete result ${r.id}`}>
+                <button
+                  className="link"
+                  onClick={() => window.confirm(`Delete benchmark result #${r.id}? The metrics it added to the registry stay.`) && void remove(r.id)}
+                  aria-label={`Delete result ${r.id}`}
+                >
                   Delete
                 </button>
               </td>
