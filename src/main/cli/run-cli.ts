@@ -4,6 +4,7 @@ import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerBundleCommands } from './commands/bundle-commands';
+import { registerBenchCommands } from './commands/bench-command';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInferenceCommands(program, ctx);
   registerUpstreamCommands(program, ctx);
   registerInventoryCommands(program, ctx);
+  registerBenchCommands(program, ctx);
   // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());

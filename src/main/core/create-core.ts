@@ -4,6 +4,10 @@ import { AppError } from '../../shared/errors';
 import { parseInput } from '../../shared/validate';
 import type { CoreServices, Surface } from './core-services';
 import { openDatabase } from './db/open-database';
+import { createBenchHandlers } from './bench/bench-handlers';
+import { createBenchJob } from './bench/bench-job';
+import { benchSchema } from './bench/bench-schema';
+import { BenchStore } from './bench/bench-store';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
 import { EventBus } from './events/event-bus';
 import { createBundlesDomain } from './bundles/bundles-domain';
@@ -41,7 +45,7 @@ import { createUpstreamHandlers } from './upstream/upstream-handlers';
 import { upstreamSchema } from './upstream/upstream-schema';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema, inventorySchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema, inventorySchema, benchSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -108,6 +112,8 @@ export function createCore(options: CreateCoreOptions): Core {
   jobs.register(inventoryDedupeJob(services));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
   const { stop: stopUpstream, ...upstreamHandlers } = createUpstreamHandlers(services, hubStore);
+  const benchStore = new BenchStore(db);
+  jobs.register(createBenchJob({ services, embeddings, store: benchStore, handlers: () => handlers }));
   const handlers: Handlers = {
     ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
@@ -119,6 +125,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createInferenceHandlers(services, embeddings),
     ...upstreamHandlers,
     ...createInventoryHandlers(services, hubStore, () => handlers),
+    ...createBenchHandlers(services, benchStore, embeddings),
   };
 
   jobs.recoverOrphans();

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { bundlesContract } from './bundles';
+import { benchContract } from './bench';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
@@ -12,6 +13,7 @@ import { systemContract } from './system';
 import { upstreamContract } from './upstream';
 
 export * from './bundles';
+export * from './bench';
 export * from './define';
 export * from './detect';
 export * from './ensure';
@@ -38,6 +40,7 @@ export const contract = {
   ...inferenceContract,
   ...upstreamContract,
   ...inventoryContract,
+  ...benchContract,
 };
 
 export type Contract = typeof contract;

@@ -37,7 +37,7 @@ export function parseNvidiaSmi(text: string): MachineDTO['gpus'] {
   return gpus;
 }
 
-function gpus(env: Env): Promise<MachineDTO['gpus']> {
+export function gpus(env: Env): Promise<MachineDTO['gpus']> {
   const bin = env.MODEL_CENTER_NVIDIA_SMI?.trim() || 'nvidia-smi';
   return new Promise((resolve) => {
     execFile(bin, ['--query-gpu=name,memory.total', '--format=csv,noheader'], { timeout: 5000, env: { PATH: env.PATH ?? process.env.PATH ?? '' } }, (err, stdout) => {

@@ -15,7 +15,14 @@ import type { ModelSpec } from './loaded-model';
 import { resolveModel, type ResolvedModel } from './model-resolver';
 import { startInferenceWorker } from './worker-launcher';
 
-export interface EmbedOptions {
+/** Session options for one call instead of the settings' (benchmarks on another provider or thread count). */
+export interface SessionOverrides {
+  executionProvider?: ExecutionProviderSetting;
+  /** Intra-op threads; 0 = physical cores. */
+  threads?: number;
+}
+
+export interface EmbedOptions extends SessionOverrides {
   lane?: Lane;
   variant?: Variant;
   cache?: boolean;
@@ -56,9 +63,8 @@ export class EmbeddingService {
     this.cache = new EmbeddingCache(deps.db, () => deps.settings.values().embeddingCacheMb * 1024 * 1024);
   }
 
-  private threads(): number {
-    const t = this.deps.settings.values().inferenceThreads;
-    return t > 0 ? t : physicalCores();
+  private threads(setting = this.deps.settings.values().inferenceThreads): number {
+    return setting > 0 ? setting : physicalCores();
   }
 
   private lanes(): LaneScheduler {
@@ -83,21 +89,29 @@ export class EmbeddingService {
     return resolveModel({ db: this.deps.db, hubCacheDir: this.deps.settings.values().hubCacheDir, hubStore: this.deps.hubStore }, ref, variant);
   }
 
-  spec(model: ResolvedModel): ModelSpec {
+  /**
+   * What a worker loads for this model. With overrides that differ from the settings, the session key gets them as
+   * a suffix (`<modelKey>#<provider>:<threads>`), so such a session never stands in for the app's own one.
+   */
+  spec(model: ResolvedModel, overrides: SessionOverrides = {}): ModelSpec {
     if (model.config.unsupportedModules.length) {
       throw new AppError('INVALID_MODEL', `${model.ref} has modules after pooling that its ONNX file does not contain: ${model.config.unsupportedModules.join(', ')}.`, {
         hint: 'Its vectors would differ from what sentence-transformers computes. Use an export that includes them (a sentence_embedding output) or another model.',
       });
     }
+    const settingsEp = this.deps.settings.values().executionProvider;
+    const executionProvider = overrides.executionProvider ?? settingsEp;
+    const threads = overrides.threads === undefined ? this.threads() : this.threads(overrides.threads);
+    const asSettings = executionProvider === settingsEp && threads === this.threads();
     return {
-      modelKey: model.modelKey,
+      modelKey: asSettings ? model.modelKey : `${model.modelKey}#${executionProvider}:${threads}`,
       folder: model.folder,
       onnxFile: model.onnxFile,
       pooling: model.config.pooling,
       normalize: model.config.normalize,
       maxSeqLength: model.config.maxSeqLength,
-      executionProvider: this.deps.settings.values().executionProvider,
-      threads: this.threads(),
+      executionProvider,
+      threads,
     };
   }
 
@@ -105,7 +119,7 @@ export class EmbeddingService {
   async embedWith(ref: string | ResolvedModel, texts: string[], options: EmbedOptions = {}): Promise<EmbeddedBatch> {
     const t0 = performance.now();
     const model = typeof ref === 'string' ? await this.resolve(ref, options.variant) : ref;
-    const spec = this.spec(model);
+    const spec = this.spec(model, options);
     const useCache = options.cache ?? true;
     const hashes = texts.map(textKey);
     const cached = useCache ? this.cache.get(model.modelKey, hashes) : new Map();
@@ -117,7 +131,7 @@ export class EmbeddingService {
     // Bulk work is sorted by length so each batch pads to texts of its own size (as sentence-transformers does).
     if ((options.lane ?? 'rt') === 'bulk') missHashes = missHashes.sort((a, b) => unique.get(b)!.length - unique.get(a)!.length);
     let dimension = cached.size ? [...cached.values()][0]!.vector.length : 0;
-    let ep = this.lastSessionEp(model.modelKey);
+    let ep = this.lastSessionEp(spec.modelKey);
     let fallbackReason: string | null = null;
     let queueMs = 0;
     let inferenceMs = 0;
@@ -231,6 +245,7 @@ export class EmbeddingService {
     };
   }
 
+  /** Unloads the sessions of one model's files (with any session options), or all. */
   unload(modelKey: string | null): Promise<number> {
     return this.scheduler ? this.scheduler.unload(modelKey) : Promise.resolve(0);
   }

@@ -132,13 +132,16 @@ export class LaneScheduler {
 
   async unload(modelKey: string | null): Promise<number> {
     let count = 0;
+    // A model's sessions with other options than the settings' are keyed `<modelKey>#…` (EmbeddingService.spec).
+    const matches = (k: string): boolean => modelKey === null || k === modelKey || k.startsWith(`${modelKey}#`);
     for (const slot of this.slots) {
       if (!slot.worker) continue;
-      const keys = modelKey === null ? [...slot.sessions.keys()] : slot.sessions.has(modelKey) ? [modelKey] : [];
+      const keys = [...slot.sessions.keys()].filter(matches);
       if (!keys.length) continue;
       count += keys.length;
       for (const k of keys) slot.sessions.delete(k);
-      this.post(slot, { type: 'unload', id: this.nextId++, modelKey });
+      if (modelKey === null) this.post(slot, { type: 'unload', id: this.nextId++, modelKey: null });
+      else for (const k of keys) this.post(slot, { type: 'unload', id: this.nextId++, modelKey: k });
     }
     return count;
   }

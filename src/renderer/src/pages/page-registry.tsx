@@ -1,3 +1,4 @@
+import { BenchmarksPage } from './BenchmarksPage';
 import { DetectedPage } from './DetectedPage';
 import { EmbeddingsPage } from './EmbeddingsPage';
 import { InventoryPage } from './InventoryPage';
@@ -20,5 +21,6 @@ export const PAGES: PageEntry[] = [
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'detected', label: 'Detected', component: DetectedPage },
   { id: 'inventory', label: 'Inventory', component: InventoryPage },
+  { id: 'benchmarks', label: 'Benchmarks', component: BenchmarksPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];

@@ -1,0 +1,83 @@
+import type { BenchResultDTO, MetricsRow } from './contract';
+import { resultLabel, round } from './bench-figures';
+
+/** What a chart shows, as a table: its CSV download. */
+export interface ChartTable {
+  headers: string[];
+  rows: Array<Array<string | number | null>>;
+}
+
+/** Series keys of a result in chart rows. */
+export const seriesKey = (r: Pick<BenchResultDTO, 'id'>): string => `r${r.id}`;
+
+export type Row = Record<string, number | string | [number, number] | null>;
+
+/** One row per batch size: each result's median texts/s, and its spread as an error bar [below, above]. */
+export function throughputData(results: BenchResultDTO[]): { rows: Row[]; table: ChartTable } {
+  const batches = [...new Set(results.flatMap((r) => r.throughput.map((t) => t.batchSize)))].sort((a, b) => a - b);
+  const rows = batches.map((b) => {
+    const row: Row = { batch: String(b) };
+    for (const r of results) {
+      const t = r.throughput.find((x) => x.batchSize === b);
+      row[seriesKey(r)] = t ? t.textsPerSec.median : null;
+      row[`${seriesKey(r)}_spread`] = t ? [t.textsPerSec.median - t.textsPerSec.min, t.textsPerSec.max - t.textsPerSec.median] : null;
+    }
+    return row;
+  });
+  const table: ChartTable = {
+    headers: ['result_id', 'result', 'batch_size', 'texts_per_s', 'texts_per_s_min', 'texts_per_s_max', 'tokens_per_s'],
+    rows: results.flatMap((r) =>
+      r.throughput.map((t) => [r.id, resultLabel(r), t.batchSize, t.textsPerSec.median, t.textsPerSec.min, t.textsPerSec.max, t.tokensPerSec.median]),
+    ),
+  };
+  return { rows, table };
+}
+
+const BINS = 24;
+
+/**
+ * A histogram of batch-1 latencies, as the share of calls per bin, over bins shared by every result. The range
+ * stops at the highest p99 of the results so one outlier does not squash the rest; slower calls count in the last bin.
+ */
+export function latencyData(results: BenchResultDTO[]): { rows: Row[]; table: ChartTable } {
+  const withSamples = results.filter((r) => r.latency.samples.length > 0);
+  if (!withSamples.length) return { rows: [], table: { headers: [], rows: [] } };
+  const lo = Math.min(...withSamples.map((r) => Math.min(...r.latency.samples)));
+  const hi = Math.max(...withSamples.map((r) => r.latency.p99.max));
+  const width = Math.max((hi - lo) / BINS, 1e-3);
+  const counts = withSamples.map((r) => {
+    const c = new Array<number>(BINS).fill(0);
+    for (const s of r.latency.samples) c[Math.min(BINS - 1, Math.max(0, Math.floor((s - lo) / width)))]!++;
+    return c.map((n) => (n / r.latency.samples.length) * 100);
+  });
+  const rows: Row[] = [];
+  for (let i = 0; i < BINS; i++) {
+    const from = lo + i * width;
+    const row: Row = { bin: `${round(from, 2)}${i === BINS - 1 ? '+' : ''}`, from: round(from, 3), to: round(from + width, 3) };
+    withSamples.forEach((r, k) => (row[seriesKey(r)] = round(counts[k]![i]!, 2)));
+    rows.push(row);
+  }
+  const table: ChartTable = {
+    headers: ['from_ms', 'to_ms', ...withSamples.map((r) => `#${r.id} ${resultLabel(r)} (% of calls)`)],
+    rows: rows.map((row) => [row.from as number, row.to as number, ...withSamples.map((r) => row[seriesKey(r)] as number)]),
+  };
+  return { rows, table };
+}
+
+/** A version's metrics rows over time, for one metric (rows without it, e.g. hand-entered ones, are left out). */
+export function historyData(rows: MetricsRow[], metric: string): { points: Array<{ t: number; value: number; source: string }>; table: ChartTable } {
+  const points = rows
+    .filter((r) => typeof r.metrics[metric] === 'number')
+    .map((r) => ({ t: Date.parse(r.recordedAt), value: r.metrics[metric]!, source: r.source ?? '' }));
+  return {
+    points,
+    table: { headers: ['recorded_at', 'source', metric], rows: points.map((p) => [new Date(p.t).toISOString(), p.source, p.value]) },
+  };
+}
+
+/** Metric names found in a version's history, benchmark figures first. */
+export function historyMetrics(rows: MetricsRow[]): string[] {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const rank = (n: string): number => (n.startsWith('throughput_b') ? 0 : n.startsWith('latency_') ? 1 : n === 'load_ms' || n === 'peak_rss_mb' ? 2 : 3);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
+}
