@@ -5,6 +5,11 @@ import { parseInput } from '../../shared/validate';
 import type { CoreServices, Surface } from './core-services';
 import { openDatabase } from './db/open-database';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
+import { createCollectionsHandlers } from './collections/collections-handlers';
+import { collectionsSchema } from './collections/collections-schema';
+import { collectionJobs } from './collections/collection-jobs';
+import { createImportJob, reconcileImports } from './collections/import-job';
+import { loadVectorExtension } from './collections/vector-store';
 import { EventBus } from './events/event-bus';
 import { createEnsureHandlers } from './ensure/ensure-handlers';
 import { createDownloadJob } from './hub/download-job';
@@ -22,6 +27,11 @@ import { EmbeddingService } from './inference/embedding-service';
 import { createInferenceHandlers } from './inference/inference-handlers';
 import { inferenceSchema } from './inference/inference-schema';
 import { createLogger } from './log/logger';
+import { createMigrationJob } from './migrations/migration-job';
+import { migrationBadge, openMigration } from './migrations/migration-store';
+import { createMigrationsHandlers, migrationJobsOf } from './migrations/migrations-handlers';
+import { migrationsSchema } from './migrations/migrations-schema';
+import { createRouter } from './migrations/rollout';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
 import { voskInstallJob } from './vosk/vosk-install-job';
@@ -35,7 +45,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, collectionsSchema, migrationsSchema];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -65,6 +75,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const db = openDatabase({ file: dbPath, nativeBinding: options.sqliteNativeBinding });
   let schemaVersions;
   try {
+    loadVectorExtension(db);
     schemaVersions = applySchemas(db, DOMAIN_SCHEMAS);
   } catch (err) {
     db.close();
@@ -99,6 +110,8 @@ export function createCore(options: CreateCoreOptions): Core {
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
+  jobs.register(createImportJob(services, embeddings));
+  jobs.register(createMigrationJob(services, embeddings));
   const handlers: Handlers = {
     ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
@@ -107,9 +120,18 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createDetectHandlers(services),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createInferenceHandlers(services, embeddings),
+    ...createCollectionsHandlers(services, {
+      embeddings,
+      router: createRouter(services, embeddings),
+      migrationBadge: (c) => migrationBadge(services, c),
+      candidateIndexId: (c) => openMigration(db, c.id)?.to_index_id ?? null,
+      jobsOf: (c) => [...collectionJobs(services, c.name), ...migrationJobsOf(services, c)],
+    }),
+    ...createMigrationsHandlers(services, embeddings),
   };
 
   jobs.recoverOrphans();
+  reconcileImports(services);
   const activeIds = (): Set<number> => new Set(jobStore.list({ states: ['running', 'queued'], limit: 1000 }).filter((j) => j.ownerPid === process.pid).map((j) => j.id));
   const stopWatch = watchExternalJobs(db, jobStore, bus, activeIds);
   const stopRegistryWatch = watchExternalRegistry(db, bus);

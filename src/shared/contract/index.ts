@@ -1,13 +1,16 @@
 import type { z } from 'zod';
 import type { MethodDef } from './define';
+import { collectionsContract } from './collections';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { inferenceContract } from './inference';
 import { jobsContract } from './jobs';
+import { migrationsContract } from './migrations';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 
+export * from './collections';
 export * from './define';
 export * from './detect';
 export * from './ensure';
@@ -15,6 +18,7 @@ export * from './events';
 export * from './hub';
 export * from './inference';
 export * from './jobs';
+export * from './migrations';
 export * from './registry';
 export * from './system';
 
@@ -29,6 +33,8 @@ export const contract = {
   ...recommendedContract,
   ...cleanupContract,
   ...inferenceContract,
+  ...collectionsContract,
+  ...migrationsContract,
 };
 
 export type Contract = typeof contract;
