@@ -3,12 +3,14 @@ import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../core/app-info';
 import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
+import { registerCollectionCommands } from './commands/collection-commands';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
 import { registerEnsureCommand } from './commands/ensure-command';
 import { registerInferenceCommands } from './commands/inference-command';
 import { registerJobsCommands } from './commands/jobs-command';
+import { registerMigrateCommands } from './commands/migrate-commands';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
@@ -36,7 +38,15 @@ export function buildProgram(ctx: CliContext): Command {
   registerDetectCommands(program, ctx);
   registerEnsureCommand(program, ctx);
   registerInferenceCommands(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+  registerCollectionCommands(program, ctx);
+  registerMigrateCommands(program, ctx);
+  // Subcommands of groups (jobs list, collection import…) too: a usage error must return 2, never exit the process.
+  const override = (cmds: readonly Command[]): void =>
+    cmds.forEach((cmd) => {
+      cmd.exitOverride().configureOutput(program.configureOutput());
+      override(cmd.commands);
+    });
+  override(program.commands);
   return program.exitOverride();
 }
 

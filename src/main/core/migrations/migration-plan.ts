@@ -128,7 +128,7 @@ export async function planMigration(services: CoreServices, embeddings: Embeddin
     estimate: {
       chunksPerSecond: bench?.rate ?? null,
       seconds: bench ? chunks / bench.rate : null,
-      basis: bench ? bench.basis : `no benchmark yet (model-center bench ${refOf(target)})`,
+      basis: bench ? bench.basis : `no benchmark yet: model-center bench ${refOf(target)}`,
     },
     disk: { extraBytes, freeBytes },
     downloaded: resolved !== null,

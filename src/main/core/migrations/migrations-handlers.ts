@@ -39,7 +39,7 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
       const plan = await planMigration(services, embeddings, c, to);
       if (!plan.ok) {
         const failed = plan.checks.filter((x) => !x.ok && x.blocking);
-        throw new AppError('MIGRATION_REFUSED', `Cannot migrate "${c.name}" to ${to}: ${failed.map((x) => `${x.name}: ${x.detail}`).join('; ')}.`, {
+        throw new AppError('MIGRATION_REFUSED', `Cannot migrate "${c.name}" to ${to}: ${failed.map((x) => x.name).join(', ')} check${failed.length > 1 ? 's' : ''} failed.`, {
           hint: `See the whole dry-run with: model-center migrate ${c.name} --to ${to} --dry-run`,
           issues: failed.map((x) => ({ path: x.name, message: x.detail })),
         });

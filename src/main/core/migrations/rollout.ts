@@ -32,6 +32,9 @@ const SHADOW_LOG_KEEP = 1000;
 export function createRouter(services: CoreServices, embeddings: EmbeddingService): SearchRouter {
   const { db } = services;
   const log = services.log.child('rollout');
+  // A CLI search with shadow mode on exits right after answering: let its shadow comparison finish first (bounded).
+  const pending = new Set<Promise<void>>();
+  services.beforeClose.push(() => Promise.race([Promise.all(pending).then(() => undefined), new Promise<void>((r) => setTimeout(r, 10_000).unref())]));
   return {
     route(c, query, route) {
       const current = currentIndex(db, c);
@@ -60,9 +63,11 @@ export function createRouter(services: CoreServices, embeddings: EmbeddingServic
       const other = decision.role === 'candidate' ? currentIndex(db, c) : getIndex(db, m.to_index_id);
       if (!other) return;
       // After the answer: the shadow search must never delay or fail the one that serves.
-      setImmediate(() => {
-        void shadowSearch(c, m.id, decision, other.id, query, neighbours.map((n) => n.chunkId), k).catch((err: Error) => log.warn(`shadow search failed: ${err.message}`));
-      });
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => shadowSearch(c, m.id, decision, other.id, query, neighbours.map((n) => n.chunkId), k))
+        .catch((err: Error) => log.warn(`shadow search failed: ${err.message}`))
+        .finally(() => pending.delete(work));
+      pending.add(work);
     },
   };
 
