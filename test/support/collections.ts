@@ -39,9 +39,9 @@ export function documentText(seed: number, sentences: number): string {
 }
 
 /** Writes `files` text documents into a folder; returns the folder. */
-export function writeCorpus(dir: string, files: number, sentences = 12): string {
+export function writeCorpus(dir: string, files: number, sentences = 12, firstSeed = 0): string {
   fs.mkdirSync(dir, { recursive: true });
-  for (let f = 0; f < files; f++) fs.writeFileSync(path.join(dir, `doc-${String(f).padStart(4, '0')}.txt`), documentText(f, sentences));
+  for (let f = firstSeed; f < firstSeed + files; f++) fs.writeFileSync(path.join(dir, `doc-${String(f).padStart(4, '0')}.txt`), documentText(f, sentences));
   return dir;
 }
 

@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { currentIndex, deleteIndex, findCollection, getIndex, type CollectionRow } from '../collections/collection-store';
+import { currentIndex, deleteIndex, findCollection, getIndex, readyChunkCount, type CollectionRow } from '../collections/collection-store';
 import { vectorBytes } from '../collections/vector-store';
 import type { CoreServices } from '../core-services';
 import { FINAL_STATES } from '../jobs/job-store';
@@ -49,7 +49,7 @@ export function finalizeMigration(services: CoreServices, c: CollectionRow, m: M
          migration_history = json_insert(migration_history, '$[#]', json(?)) WHERE collection = ?`,
     ).run(m.to_model, m.to_version, fresh.embedded_at ?? now, JSON.stringify(entry), c.name);
     const text = `Finalized: ${m.to_model}@${m.to_version} serves "${c.name}"; ${a.model}@${a.version}'s vectors were ${opts.keepPrevious ? 'kept' : 'deleted'}.`;
-    patchMigration(db, m.id, { state: 'finalized', finished_at: now, rollout_percent: 100, shadow: 0, outcome: text });
+    patchMigration(db, m.id, { state: 'finalized', finished_at: now, rollout_percent: 100, shadow: 0, outcome: text, done: b.vectors, total: readyChunkCount(db, c.id) });
     return text;
   }).immediate();
   services.bus.emit('collection.changed', { collection: c.name, action: 'finalize' });
@@ -74,7 +74,7 @@ export async function rollbackMigration(services: CoreServices, c: CollectionRow
     const fresh = getMigration(db, m.id);
     if (!fresh || (fresh.state !== 'active' && fresh.state !== 'ready')) throw new AppError('MIGRATION_STATE', 'The migration changed meanwhile; look at it again.');
     db.prepare('UPDATE collection_indexes SET live = 0 WHERE id = ?').run(m.to_index_id);
-    patchMigration(db, m.id, { state: 'rolled-back', rollout_percent: 0, shadow: 0, finished_at: now, outcome: text });
+    patchMigration(db, m.id, { state: 'rolled-back', rollout_percent: 0, shadow: 0, finished_at: now, outcome: text, done: getIndex(db, m.to_index_id)?.vectors ?? 0, total: readyChunkCount(db, c.id) });
   }).immediate();
   const job = m.job_id === null ? undefined : services.jobStore.get(m.job_id);
   if (job && !FINAL_STATES.includes(job.state)) await services.jobs.cancel(job.id).catch(() => undefined);

@@ -161,9 +161,10 @@ export function toMigrationDTO(services: CoreServices, collection: string, row: 
   const job = row.job_id === null ? undefined : services.jobStore.get(row.job_id);
   const state = publicState(row, job);
   const index = getIndex(db, row.to_index_id);
-  const embedding = row.state === 'active';
-  const done = embedding && index ? index.vectors : row.done;
-  const total = embedding ? readyChunkCount(db, row.collection_id) : row.total;
+  // While open, the figures are live (imports change them); afterwards, what they were when it closed.
+  const open = row.state === 'active' || row.state === 'ready';
+  const done = open && index ? index.vectors : row.done;
+  const total = open ? readyChunkCount(db, row.collection_id) : row.total;
   const detail = job?.detail as { rate?: number; etaSeconds?: number } | null | undefined;
   const rate = state === 'embedding' && typeof detail?.rate === 'number' ? detail.rate : null;
   return {
