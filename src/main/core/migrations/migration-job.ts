@@ -112,9 +112,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         ctx.saveCheckpoint(saved);
         const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
         patchMigration(db, m.id, { done, total, truncated: saved.truncated });
-        if (pace.sample(done)) {
-          db.prepare('INSERT INTO collection_migration_samples (migration_id, at, done, rate) VALUES (?, ?, ?, ?)').run(m.id, new Date().toISOString(), done, pace.rate ?? 0);
-        }
+        if (pace.sample(done)) addSample(m.id, done, pace.rate ?? 0);
         return saved;
       }).immediate();
       const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
@@ -127,6 +125,10 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
       });
     }
     return cp;
+  };
+
+  const addSample = (id: number, done: number, rate: number): void => {
+    db.prepare('INSERT INTO collection_migration_samples (migration_id, at, done, rate) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), done, rate);
   };
 
   const errorCount = (id: number): number => (JSON.parse(getMigration(db, id)?.errors ?? '[]') as unknown[]).length;
@@ -146,6 +148,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         let cp: Checkpoint = ctx.checkpoint ?? { cursor: 0, embedded: 0, truncated: 0 };
         const pace = new Pace();
         pace.sample(getIndex(db, m.to_index_id)?.vectors ?? 0);
+        addSample(m.id, getIndex(db, m.to_index_id)?.vectors ?? 0, 0);
         // A pass, then a check that B has every ready chunk (an import may have landed behind the cursor); sweep again if not.
         for (let sweep = 0; ; sweep++) {
           cp = await pass(ctx, m, model, cp, pace);
@@ -156,7 +159,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
             const now = new Date().toISOString();
             db.prepare('UPDATE collection_indexes SET complete = 1 WHERE id = ?').run(index.id);
             patchMigration(db, m.id, { state: 'ready', done: index.vectors, total, to_dimension: index.dimension, embedded_at: now, truncated: cp.truncated });
-            db.prepare('INSERT INTO collection_migration_samples (migration_id, at, done, rate) VALUES (?, ?, ?, ?)').run(m.id, now, index.vectors, pace.rate ?? 0);
+            addSample(m.id, index.vectors, pace.rate ?? 0);
             return true;
           }).immediate();
           if (complete) break;
@@ -167,7 +170,11 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         return { embedded: cp.embedded, total: readyChunkCount(db, m.collection_id) };
       } catch (err) {
         const reason = abortReason(ctx.signal);
-        if (reason === 'pause' || reason === 'shutdown') throw err;
+        if (reason === 'pause' || reason === 'shutdown') {
+          // The chart shows where it stopped; it starts again from the same count on resume.
+          addSample(m.id, getIndex(db, m.to_index_id)?.vectors ?? 0, 0);
+          throw err;
+        }
         // Cancelled: B's partial vectors go. Failed: they stay (live = 0) for the next attempt. A rollback settles the row itself.
         db.transaction(() => {
           const now = getMigration(db, m.id);

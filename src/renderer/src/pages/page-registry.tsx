@@ -1,6 +1,8 @@
 import { DetectedPage } from './DetectedPage';
 import { ModelsPage } from './ModelsPage';
 import { DownloadsPage } from './DownloadsPage';
+import { MigrationPage } from './MigrationPage';
+import { SearchPage } from './SearchPage';
 import { SettingsPage } from './SettingsPage';
 import { StatusPage } from './StatusPage';
 
@@ -16,5 +18,7 @@ export const PAGES: PageEntry[] = [
   { id: 'models', label: 'Models', component: ModelsPage },
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'detected', label: 'Detected', component: DetectedPage },
+  { id: 'search', label: 'Search', component: SearchPage },
+  { id: 'migrations', label: 'Migrations', component: MigrationPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
 ];
