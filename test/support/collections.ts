@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import type { JobDTO, MethodInput } from '../../src/shared/contract';
 import { testModel } from './embedding-models';
+import { makeTempDir, openTestCore, removeDir } from './temp-home';
 
 /** Registry model "tiny": 1.0.0 is the 32-d test model (current, production), 2.0.0 the 64-d one (staging). */
 export async function registerTinyModels(core: Core): Promise<void> {
@@ -48,4 +50,28 @@ export function writeCorpus(dir: string, files: number, sentences = 12, firstSee
 export async function importAndWait(core: Core, input: MethodInput<'collections.import'>): Promise<JobDTO> {
   const job = await core.invoke('collections.import', input);
   return core.jobs.waitForSettled(job.id);
+}
+
+export interface CollectionsHome {
+  home: string;
+  core: Core;
+  /** A one-number query (count(*) and the like) on the test core's database. */
+  count(sql: string, ...args: unknown[]): number;
+}
+
+/** A fresh data folder per test with the "tiny" models registered, closed and removed afterwards. */
+export function useCollectionsHome(prefix: string): CollectionsHome {
+  const t = {
+    count: (sql: string, ...args: unknown[]): number => Number(t.core.db.prepare(sql).pluck().get(...args)),
+  } as CollectionsHome;
+  beforeEach(async () => {
+    t.home = makeTempDir(prefix);
+    t.core = openTestCore(t.home);
+    await registerTinyModels(t.core);
+  });
+  afterEach(async () => {
+    await t.core.close();
+    removeDir(t.home);
+  });
+  return t;
 }

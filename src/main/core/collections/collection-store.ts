@@ -1,6 +1,7 @@
 import type { CollectionDetailDTO, CollectionSummaryDTO } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
+import { cachedStatement } from './statement-cache';
 import { deleteVectors, dropVectorTable, vectorBytes } from './vector-store';
 
 export interface CollectionRow {
@@ -146,11 +147,12 @@ export function deleteCollection(db: Db, c: CollectionRow): number {
 /** Text and provenance of chunks, in the order asked. */
 export function chunkInfo(db: Db, ids: readonly number[]): ChunkInfo[] {
   if (!ids.length) return [];
-  const stmt = db.prepare(
+  const one = cachedStatement(
+    db,
     `SELECT c.id, c.text, s.path AS source, c.start_offset AS start, c.end_offset AS end, c.line
        FROM collection_chunks c JOIN collection_sources s ON s.id = c.source_id WHERE c.id = ?`,
   );
-  return ids.map((id) => stmt.get(id) as ChunkInfo | undefined).filter((x): x is ChunkInfo => x !== undefined);
+  return ids.flatMap((id) => (one.get(id) as ChunkInfo | undefined) ?? []);
 }
 
 export type MigrationBadge = CollectionSummaryDTO['migration'];

@@ -1,6 +1,7 @@
 import * as sqliteVec from 'sqlite-vec';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
+import { cachedStatement as cached, forgetStatements } from './statement-cache';
 
 /**
  * Vectors live in sqlite-vec `vec0` tables, one per (collection, model version) index, keyed by chunk id, with
@@ -21,6 +22,8 @@ export function loadVectorExtension(db: Db): void {
   }
 }
 
+const isMissingTable = (err: unknown): boolean => /no such table/i.test((err as Error).message);
+
 export function vectorTable(indexId: number): string {
   if (!Number.isSafeInteger(indexId) || indexId <= 0) throw new Error(`bad index id ${indexId}`);
   return `collection_vec_${indexId}`;
@@ -33,6 +36,7 @@ export function createVectorTable(db: Db, indexId: number, dimension: number): v
 
 export function dropVectorTable(db: Db, indexId: number): void {
   db.exec(`DROP TABLE IF EXISTS ${vectorTable(indexId)}`);
+  forgetStatements(db, vectorTable(indexId));
 }
 
 export function vectorTableExists(db: Db, indexId: number): boolean {
@@ -45,7 +49,7 @@ function asBlob(v: Float32Array): Buffer {
 
 /** Point lookup by rowid (vec0 answers these from its rowid index; IN lists and ranges are full scans). */
 export function hasVector(db: Db, indexId: number, chunkId: number): boolean {
-  return db.prepare(`SELECT 1 FROM ${vectorTable(indexId)} WHERE rowid = ?`).get(BigInt(chunkId)) !== undefined;
+  return cached(db, `SELECT 1 FROM ${vectorTable(indexId)} WHERE rowid = ?`).get(BigInt(chunkId)) !== undefined;
 }
 
 /**
@@ -54,8 +58,8 @@ export function hasVector(db: Db, indexId: number, chunkId: number): boolean {
  */
 export function insertVectors(db: Db, indexId: number, chunkIds: readonly number[], vectors: Float32Array, dimension: number): number {
   const table = vectorTable(indexId);
-  const exists = db.prepare(`SELECT 1 FROM ${table} WHERE rowid = ?`);
-  const insert = db.prepare(`INSERT INTO ${table}(rowid, embedding) VALUES (?, ?)`);
+  const exists = cached(db, `SELECT 1 FROM ${table} WHERE rowid = ?`);
+  const insert = cached(db, `INSERT INTO ${table}(rowid, embedding) VALUES (?, ?)`);
   let inserted = 0;
   chunkIds.forEach((id, i) => {
     const rowid = BigInt(id);
@@ -83,11 +87,17 @@ export interface Neighbour {
 
 /** The k nearest chunks by cosine distance, nearest first. */
 export function nearest(db: Db, indexId: number, query: Float32Array, k: number): Neighbour[] {
-  if (!vectorTableExists(db, indexId)) return [];
-  const rows = db
-    .prepare(`SELECT rowid AS chunkId, distance FROM ${vectorTable(indexId)} WHERE embedding MATCH ? AND k = ? ORDER BY distance`)
-    .all(asBlob(query), k) as Neighbour[];
-  return rows.map((r) => ({ chunkId: Number(r.chunkId), distance: r.distance }));
+  const sql = `SELECT rowid AS chunkId, distance FROM ${vectorTable(indexId)} WHERE embedding MATCH ? AND k = ? ORDER BY distance`;
+  try {
+    return cached(db, sql).all(asBlob(query), k) as Neighbour[];
+  } catch (err) {
+    // An index with no vectors yet has no table (it is created with the first batch, once the dimension is known).
+    if (isMissingTable(err)) {
+      forgetStatements(db, vectorTable(indexId));
+      return [];
+    }
+    throw err;
+  }
 }
 
 /** Rough bytes on disk of n vectors: float32 values plus vec0's per-row bookkeeping. */

@@ -75,10 +75,14 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
       `SELECT c.id, c.text FROM collection_chunks c JOIN collection_sources s ON s.id = c.source_id
         WHERE c.collection_id = ? AND s.state = 'ready' AND c.id > ? ORDER BY c.id LIMIT ?`,
     );
+    // Main-thread time spent reading chunks and storing vectors: the migration's own cost over bare embedding.
+    let storeMs = 0;
     const launch = (after: number): Batch => {
+      const t0 = performance.now();
       const rows = rowsAfter.all(m.collection_id, after, ctx.params.batchSize) as Batch['rows'];
       const index = getIndex(db, m.to_index_id);
       const todo = index && vectorTableExists(db, index.id) ? rows.filter((r) => !hasVector(db, index.id, r.id)) : rows;
+      storeMs += performance.now() - t0;
       const result = todo.length ? embedWithRetry(ctx, model, todo.map((r) => r.text)) : Promise.resolve(null);
       result.catch(() => undefined); // awaited below, or dropped on pause/cancel
       return { rows, todo, result };
@@ -97,6 +101,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         await abortableSleep(3000, ctx.signal);
         throw new AppError('CANCELLED', 'The migration was rolled back or cancelled.');
       }
+      const t0 = performance.now();
       if (++batches % 50 === 0) total = readyChunkCount(db, m.collection_id);
       cp = db.transaction((): Checkpoint => {
         let inserted = 0;
@@ -115,13 +120,14 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         if (pace.sample(done)) addSample(m.id, done, pace.rate ?? 0);
         return saved;
       }).immediate();
+      storeMs += performance.now() - t0;
       const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
       const eta = pace.rate && pace.rate > 0 ? Math.max(0, total - done) / pace.rate : null;
       ctx.report({
         phase: 'embedding',
         progress: total ? Math.min(99.9, (done / total) * 100) : 0,
         message: `${done} of ${total} chunks${pace.rate ? ` · ${pace.rate.toFixed(0)}/s` : ''}${eta !== null ? ` · ${Math.ceil(eta)} s left` : ''}`,
-        detail: { migrationId: m.id, collection: ctx.params.collection, done, total, rate: pace.rate, etaSeconds: eta, truncated: cp.truncated, errors: errorCount(m.id) },
+        detail: { migrationId: m.id, collection: ctx.params.collection, done, total, rate: pace.rate, etaSeconds: eta, truncated: cp.truncated, errors: errorCount(m.id), storeMs: Math.round(storeMs) },
       });
     }
     return cp;

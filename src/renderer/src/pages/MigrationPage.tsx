@@ -252,6 +252,41 @@ function RolloutPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
   );
 }
 
+interface ConfirmProps {
+  testId: string;
+  text: string;
+  option: string;
+  checked: boolean;
+  onCheck(v: boolean): void;
+  yes: string;
+  onYes(): void;
+  onClose(): void;
+}
+
+/** An inline confirmation with one choice (keep or delete vectors) before a decision that cannot be undone silently. */
+function Confirm({ testId, text, option, checked, onCheck, yes, onYes, onClose }: ConfirmProps): React.JSX.Element {
+  return (
+    <div className="confirm" data-testid={`${testId}-confirm`}>
+      <p>{text}</p>
+      <label className="row">
+        <input type="checkbox" checked={checked} onChange={(e) => onCheck(e.target.checked)} /> {option}
+      </label>
+      <div className="row">
+        <button
+          onClick={() => {
+            onClose();
+            onYes();
+          }}
+          data-testid={`${testId}-yes`}
+        >
+          {yes}
+        </button>
+        <button onClick={onClose}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
 function DecisionPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
   const { busy, finalize, rollback } = useCollectionsStore();
   const [asking, setAsking] = useState<'finalize' | 'rollback' | null>(null);
@@ -265,28 +300,28 @@ function DecisionPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
         <button disabled={busy} onClick={() => setAsking('rollback')} data-testid="rollback">Roll back: A serves 100 %</button>
       </div>
       {asking === 'finalize' && (
-        <div className="confirm" data-testid="finalize-confirm">
-          <p>{m.to.model}@{m.to.version} will serve every search; every chunk's metadata records the migration.</p>
-          <label className="row">
-            <input type="checkbox" checked={keepA} onChange={(e) => setKeepA(e.target.checked)} /> keep {m.from.model}@{m.from.version}'s vectors (otherwise they are deleted)
-          </label>
-          <div className="row">
-            <button onClick={() => { setAsking(null); void finalize(keepA); }} data-testid="finalize-yes">Yes, finalize</button>
-            <button onClick={() => setAsking(null)}>Cancel</button>
-          </div>
-        </div>
+        <Confirm
+          testId="finalize"
+          text={`${m.to.model}@${m.to.version} will serve every search; every chunk's metadata records the migration.`}
+          option={`keep ${m.from.model}@${m.from.version}'s vectors (otherwise they are deleted)`}
+          checked={keepA}
+          onCheck={setKeepA}
+          yes="Yes, finalize"
+          onYes={() => void finalize(keepA)}
+          onClose={() => setAsking(null)}
+        />
       )}
       {asking === 'rollback' && (
-        <div className="confirm" data-testid="rollback-confirm">
-          <p>{m.from.model}@{m.from.version} serves 100 % at once{m.state !== 'ready' ? ' and the re-embedding stops' : ''}.</p>
-          <label className="row">
-            <input type="checkbox" checked={deleteB} onChange={(e) => setDeleteB(e.target.checked)} /> delete {m.to.model}@{m.to.version}'s vectors (otherwise they are kept, and migrating again reuses them)
-          </label>
-          <div className="row">
-            <button onClick={() => { setAsking(null); void rollback(deleteB); }} data-testid="rollback-yes">Yes, roll back</button>
-            <button onClick={() => setAsking(null)}>Cancel</button>
-          </div>
-        </div>
+        <Confirm
+          testId="rollback"
+          text={`${m.from.model}@${m.from.version} serves 100 % at once${m.state !== 'ready' ? ' and the re-embedding stops' : ''}.`}
+          option={`delete ${m.to.model}@${m.to.version}'s vectors (otherwise they are kept, and migrating again reuses them)`}
+          checked={deleteB}
+          onCheck={setDeleteB}
+          yes="Yes, roll back"
+          onYes={() => void rollback(deleteB)}
+          onClose={() => setAsking(null)}
+        />
       )}
     </div>
   );
