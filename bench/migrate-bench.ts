@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     await core.invoke('registry.registerVersion', { model: 'bench', version: '2.0.0', status: 'staging', source: { kind: 'path', path: modelDir(TO) } });
     const corpus = path.join(work, 'corpus.jsonl');
     writeCorpus(corpus, CHUNKS);
-    let t0 = performance.now();
+    const t0 = performance.now();
     const imported = await core.jobs.waitForSettled((await core.invoke('collections.import', { name: 'bench', paths: [corpus], model: 'bench@1.0.0', chunkSize: 126 })).id);
     if (imported.state !== 'done') throw new Error(`import ended ${imported.state}: ${imported.error?.message ?? ''}`);
     const chunks = (await core.invoke('collections.get', { name: 'bench' })).chunks;
