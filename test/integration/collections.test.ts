@@ -177,7 +177,7 @@ describe('collections: CLI and HTTP', () => {
     expect((await runCliProcess(['collection', 'delete', 'kb'], env)).code).toBe(2);
     expect((await runCliProcess(['collection', 'delete', 'kb', '--yes'], env)).code).toBe(0);
     t.core = openTestCore(t.home);
-  });
+  }, 180_000);
 
   it('serves import (as a job), list and search over HTTP, with collection events on SSE', async () => {
     await t.core.close();
@@ -207,5 +207,5 @@ describe('collections: CLI and HTTP', () => {
       await serve.stop();
     }
     t.core = openTestCore(t.home);
-  });
+  }, 120_000);
 });
