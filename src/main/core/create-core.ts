@@ -5,10 +5,6 @@ import { parseInput } from '../../shared/validate';
 import type { CoreServices, Surface } from './core-services';
 import { openDatabase } from './db/open-database';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
-import { createCollectionsHandlers } from './collections/collections-handlers';
-import { collectionsSchema } from './collections/collections-schema';
-import { collectionJobs } from './collections/collection-jobs';
-import { createImportJob, reconcileImports } from './collections/import-job';
 import { loadVectorExtension } from './collections/vector-store';
 import { EventBus } from './events/event-bus';
 import { createEnsureHandlers } from './ensure/ensure-handlers';
@@ -27,11 +23,7 @@ import { EmbeddingService } from './inference/embedding-service';
 import { createInferenceHandlers } from './inference/inference-handlers';
 import { inferenceSchema } from './inference/inference-schema';
 import { createLogger } from './log/logger';
-import { createMigrationJob } from './migrations/migration-job';
-import { migrationBadge, openMigration } from './migrations/migration-store';
-import { createMigrationsHandlers, migrationJobsOf } from './migrations/migrations-handlers';
-import { migrationsSchema } from './migrations/migrations-schema';
-import { createRouter } from './migrations/rollout';
+import { collectionSchemas, createCollectionsDomain } from './migrations/collections-domain';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
 import { voskInstallJob } from './vosk/vosk-install-job';
@@ -45,7 +37,7 @@ import { SettingsStore } from './settings/settings-store';
 import { createSystemHandlers } from './system/system-handlers';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, collectionsSchema, migrationsSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, ...collectionSchemas];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -75,6 +67,7 @@ export function createCore(options: CreateCoreOptions): Core {
   const db = openDatabase({ file: dbPath, nativeBinding: options.sqliteNativeBinding });
   let schemaVersions;
   try {
+    // Collections keep vectors in sqlite-vec tables: every connection to the store needs the extension.
     loadVectorExtension(db);
     schemaVersions = applySchemas(db, DOMAIN_SCHEMAS);
   } catch (err) {
@@ -110,8 +103,6 @@ export function createCore(options: CreateCoreOptions): Core {
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
-  jobs.register(createImportJob(services, embeddings));
-  jobs.register(createMigrationJob(services, embeddings));
   const handlers: Handlers = {
     ...createSystemHandlers(services, () => embeddings.status()),
     ...createJobsHandlers(services),
@@ -120,18 +111,10 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createDetectHandlers(services),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createInferenceHandlers(services, embeddings),
-    ...createCollectionsHandlers(services, {
-      embeddings,
-      router: createRouter(services, embeddings),
-      migrationBadge: (c) => migrationBadge(services, c),
-      candidateIndexId: (c) => openMigration(db, c.id)?.to_index_id ?? null,
-      jobsOf: (c) => [...collectionJobs(services, c.name), ...migrationJobsOf(services, c)],
-    }),
-    ...createMigrationsHandlers(services, embeddings),
+    ...createCollectionsDomain(services, embeddings),
   };
 
   jobs.recoverOrphans();
-  reconcileImports(services);
   const activeIds = (): Set<number> => new Set(jobStore.list({ states: ['running', 'queued'], limit: 1000 }).filter((j) => j.ownerPid === process.pid).map((j) => j.id));
   const stopWatch = watchExternalJobs(db, jobStore, bus, activeIds);
   const stopRegistryWatch = watchExternalRegistry(db, bus);

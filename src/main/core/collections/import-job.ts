@@ -296,3 +296,11 @@ export function createImportJob(services: CoreServices, embeddings: EmbeddingSer
     },
   };
 }
+
+/** Import jobs of a collection that have not ended (to stop before the collection is deleted). */
+export function importJobsOf(services: CoreServices, collection: string): number[] {
+  return services.jobStore
+    .list({ states: ['queued', 'running', 'paused', 'interrupted'], kind: IMPORT_JOB, limit: 1000 })
+    .filter((j) => j.params.collection === collection)
+    .map((j) => j.id);
+}
