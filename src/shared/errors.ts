@@ -58,6 +58,12 @@ export const ERROR_CODES = {
   DIMENSION_MISMATCH: { http: 409, retryable: false },
   /** onnxruntime failed while loading or running a model. */
   INFERENCE_FAILED: { http: 500, retryable: true },
+  /** An import found malformed lines and was told to refuse them all (issues name file:line); nothing was imported. */
+  IMPORT_REFUSED: { http: 422, retryable: false },
+  /** A collection migration cannot do this in its current state (see its hint for what can). */
+  MIGRATION_STATE: { http: 409, retryable: false },
+  /** A migration's dry-run found a blocking problem (B not downloaded or not validated, no disk space…); issues list them. */
+  MIGRATION_REFUSED: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

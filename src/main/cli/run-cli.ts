@@ -5,6 +5,7 @@ import { CliContext } from './cli-context';
 import { printError, processIO, type CliIO } from './cli-output';
 import { registerBundleCommands } from './commands/bundle-commands';
 import { registerBenchCommands } from './commands/bench-command';
+import { registerCollectionCommands } from './commands/collection-commands';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
@@ -12,6 +13,7 @@ import { registerEnsureCommand } from './commands/ensure-command';
 import { registerInferenceCommands } from './commands/inference-command';
 import { registerInventoryCommands } from './commands/inventory-command';
 import { registerJobsCommands } from './commands/jobs-command';
+import { registerMigrateCommands } from './commands/migrate-commands';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerStatusCommand } from './commands/status-command';
@@ -44,7 +46,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerUpstreamCommands(program, ctx);
   registerInventoryCommands(program, ctx);
   registerBenchCommands(program, ctx);
-  // Sub-commands too (`jobs show`, `store configure`): a usage error there must also exit 2, not end the process.
+  registerCollectionCommands(program, ctx);
+  registerMigrateCommands(program, ctx);
+  // Sub-commands too (`jobs show`, `collection import`): a usage error there must also exit 2, not end the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.commands.forEach(override);

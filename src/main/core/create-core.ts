@@ -9,6 +9,7 @@ import { createBenchJob } from './bench/bench-job';
 import { benchSchema } from './bench/bench-schema';
 import { BenchStore } from './bench/bench-store';
 import { applySchemas, type DomainSchema } from './db/schema-migrations';
+import { loadVectorExtension } from './collections/vector-store';
 import { EventBus } from './events/event-bus';
 import { createBundlesDomain } from './bundles/bundles-domain';
 import { createEnsureHandlers } from './ensure/ensure-handlers';
@@ -30,6 +31,7 @@ import { createInventoryHandlers } from './inventory/inventory-handlers';
 import { inventoryDedupeJob, inventoryScanJob } from './inventory/inventory-jobs';
 import { inventorySchema } from './inventory/inventory-schema';
 import { createLogger } from './log/logger';
+import { collectionSchemas, createCollectionsDomain } from './migrations/collections-domain';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
 import { voskInstallJob } from './vosk/vosk-install-job';
@@ -45,7 +47,7 @@ import { createUpstreamHandlers } from './upstream/upstream-handlers';
 import { upstreamSchema } from './upstream/upstream-schema';
 
 /** Every domain's tables; a domain that lands adds its schema here. */
-const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema, inventorySchema, benchSchema];
+const DOMAIN_SCHEMAS: DomainSchema[] = [settingsSchema, jobsSchema, registrySchema, hubSchema, inferenceSchema, upstreamSchema, inventorySchema, benchSchema, ...collectionSchemas];
 
 export interface CreateCoreOptions {
   surface: Surface;
@@ -75,6 +77,8 @@ export function createCore(options: CreateCoreOptions): Core {
   const db = openDatabase({ file: dbPath, nativeBinding: options.sqliteNativeBinding });
   let schemaVersions;
   try {
+    // Collections keep vectors in sqlite-vec tables: every connection to the store needs the extension.
+    loadVectorExtension(db);
     schemaVersions = applySchemas(db, DOMAIN_SCHEMAS);
   } catch (err) {
     db.close();
@@ -126,6 +130,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...upstreamHandlers,
     ...createInventoryHandlers(services, hubStore, () => handlers),
     ...createBenchHandlers(services, benchStore, embeddings),
+    ...createCollectionsDomain(services, embeddings),
   };
 
   jobs.recoverOrphans();

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { api } from './api-client';
 import { PAGES } from './pages/page-registry';
+import { useCollectionsStore } from './stores/collections-store';
 import { useJobsStore } from './stores/jobs-store';
 import { useRegistryStore } from './stores/registry-store';
 import { useSettingsStore } from './stores/settings-store';
@@ -24,6 +25,7 @@ function useLiveData(): void {
     const offs = [
       client.on('job.updated', (job) => {
         useJobsStore.getState().apply(job);
+        useCollectionsStore.getState().applyJob(job);
         if (job.state !== 'running') refreshSoon();
       }),
       client.on('settings.changed', (view) => {
@@ -34,6 +36,11 @@ function useLiveData(): void {
       client.on('registry.changed', () => {
         if (useRegistryStore.getState().loaded) void useRegistryStore.getState().load();
       }),
+      // Collections and migrations changed by this or another surface: reload once the Search or Migrations page was opened.
+      client.on('collection.changed', () => {
+        if (useCollectionsStore.getState().loaded) void useCollectionsStore.getState().load();
+      }),
+      client.on('migration.changed', () => void useCollectionsStore.getState().refreshMigration()),
       client.onConnection((connected) => {
         useStatusStore.getState().setConnected(connected);
         if (connected) {

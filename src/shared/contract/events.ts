@@ -17,6 +17,10 @@ export const events = {
   'settings.changed': SettingsViewSchema,
   /** A registry write happened in this core (model null: many models, e.g. an import); views reload. */
   'registry.changed': z.object({ model: z.string().nullable(), action: z.string() }),
+  /** A collection was created, imported into, deleted, or changed its serving version; views reload. */
+  'collection.changed': z.object({ collection: z.string(), action: z.string() }),
+  /** A migration's rollout, shadow mode or outcome changed (its progress comes as job.updated). */
+  'migration.changed': z.object({ collection: z.string(), migrationId: z.number().int(), action: z.string() }),
 };
 
 export type Events = typeof events;

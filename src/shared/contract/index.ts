@@ -2,18 +2,21 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { bundlesContract } from './bundles';
 import { benchContract } from './bench';
+import { collectionsContract } from './collections';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { inferenceContract } from './inference';
 import { inventoryContract } from './inventory';
 import { jobsContract } from './jobs';
+import { migrationsContract } from './migrations';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 import { upstreamContract } from './upstream';
 
 export * from './bundles';
 export * from './bench';
+export * from './collections';
 export * from './define';
 export * from './detect';
 export * from './ensure';
@@ -22,6 +25,7 @@ export * from './hub';
 export * from './inference';
 export * from './inventory';
 export * from './jobs';
+export * from './migrations';
 export * from './registry';
 export * from './system';
 export * from './upstream';
@@ -41,6 +45,8 @@ export const contract = {
   ...upstreamContract,
   ...inventoryContract,
   ...benchContract,
+  ...collectionsContract,
+  ...migrationsContract,
 };
 
 export type Contract = typeof contract;

@@ -15,6 +15,7 @@ import {
 import { AppError } from '../../../shared/errors';
 import type { CliContext } from '../cli-context';
 import { printResult, table } from '../cli-output';
+import { describeMigration, rollbackTarget } from './migrate-commands';
 
 function metricsText(v: VersionDTO): string {
   if (!v.latestMetrics) return '';
@@ -164,11 +165,19 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('rollback')
-    .description('Return a model to its previously current version in one step')
-    .argument('<model>', 'model name or alias')
+    .description("Return a model to its previously current version in one step, or a collection's migration to A (100 % at once)")
+    .argument('<model>', 'model name or alias, or a collection with a migration')
     .option('--expect <version>', 'the current version you expect; refused if it differs')
+    .option('--collection', 'the name is a collection: roll its migration back')
+    .option('--model', 'the name is a registry model')
+    .option('--delete-vectors', "collections: delete B's vectors (default: keep them)")
     .option('--json', 'print JSON')
-    .action(async (model: string, opts: { expect?: string }, cmd: Command) => {
+    .action(async (model: string, opts: { expect?: string; collection?: boolean; model?: boolean; deleteVectors?: boolean }, cmd: Command) => {
+      if ((await rollbackTarget(ctx, model, opts)) === 'collection') {
+        const m = await ctx.getCore().invoke('migrations.rollback', { collection: model, deleteVectors: Boolean(opts.deleteVectors) });
+        printResult(ctx.io, ctx.json(cmd), m, describeMigration);
+        return;
+      }
       const result = await ctx.getCore().invoke('registry.rollback', { model, expectedCurrent: opts.expect });
       printResult(ctx.io, ctx.json(cmd), result, (r) => r.messages.join('\n'));
     });

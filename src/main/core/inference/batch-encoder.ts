@@ -49,6 +49,16 @@ export class BatchEncoder {
     this.padId = json.padding?.pad_id ?? (padToken ? this.tokenizer.token_to_id(padToken) : undefined) ?? this.tokenizer.token_to_id('[PAD]') ?? this.tokenizer.token_to_id('<pad>') ?? 0;
   }
 
+  /** Tokens of a text without the special ones ([CLS], [SEP]…): what chunking budgets with. */
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+  }
+
+  /** Special tokens the model adds around every text (2 for BERT's [CLS] … [SEP]). */
+  get specialTokens(): number {
+    return this.tokenizer.encode('').ids.length;
+  }
+
   /** Ids of one text with special tokens, cut to max_seq_length (keeping the closing special token). */
   encodeOne(text: string): { ids: number[]; truncated: boolean } {
     const budget = this.maxSeqLength * PREFIX_CHARS_PER_TOKEN;

@@ -4,6 +4,8 @@ import { EmbeddingsPage } from './EmbeddingsPage';
 import { InventoryPage } from './InventoryPage';
 import { ModelsPage } from './ModelsPage';
 import { DownloadsPage } from './DownloadsPage';
+import { MigrationPage } from './MigrationPage';
+import { SearchPage } from './SearchPage';
 import { SettingsPage } from './SettingsPage';
 import { StatusPage } from './StatusPage';
 
@@ -20,6 +22,8 @@ export const PAGES: PageEntry[] = [
   { id: 'embeddings', label: 'Embeddings', component: EmbeddingsPage },
   { id: 'downloads', label: 'Downloads', component: DownloadsPage },
   { id: 'detected', label: 'Detected', component: DetectedPage },
+  { id: 'search', label: 'Search', component: SearchPage },
+  { id: 'migrations', label: 'Migrations', component: MigrationPage },
   { id: 'inventory', label: 'Inventory', component: InventoryPage },
   { id: 'benchmarks', label: 'Benchmarks', component: BenchmarksPage },
   { id: 'settings', label: 'Settings', component: SettingsPage },
