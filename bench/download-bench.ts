@@ -1,6 +1,8 @@
 // npm run bench:download — one large file from a loopback Hub, side by side in one run: curl to disk versus
 // Model Center's download job (resumable transfer, sha256 verification, HF cache layout), with the peak RSS
 // growth of our process during the transfer. Size: BENCH_DOWNLOAD_MB (default 1024). Runs: BENCH_RUNS (3).
+// BENCH_CONNECTIONS and BENCH_SEGMENT_MB override the ranged connections per file and their segment size
+// (BENCH_CONNECTIONS=1: one stream), to compare.
 // curl and ours alternate run by run, so a machine busy with other work slows both alike; the ratio is taken
 // on the best runs and on the medians. CPU per MiB (ours: every thread of this process; curl: the child) does
 // not depend on how busy the machine is, so it is printed too.
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../src/main/core/create-core';
+import { DEFAULT_SEGMENTS } from '../src/main/core/hub/resumable-transfer';
 
 const MB = Number(process.env.BENCH_DOWNLOAD_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -17,6 +20,8 @@ const bytes = MB * 1024 * 1024;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-bench-download-'));
 const TARGET_RATIO = 0.9;
 const TARGET_RSS_MB = 64;
+if (process.env.BENCH_CONNECTIONS) DEFAULT_SEGMENTS.connections = Number(process.env.BENCH_CONNECTIONS);
+if (process.env.BENCH_SEGMENT_MB) DEFAULT_SEGMENTS.segmentBytes = Number(process.env.BENCH_SEGMENT_MB) * 1024 * 1024;
 
 interface Run {
   seconds: number;
@@ -109,7 +114,9 @@ async function main(): Promise<void> {
       ours.push(await oursOnce(hub.url, i));
     }
     const load = os.loadavg()[0]!.toFixed(1);
-    console.log(`\nDownload of one ${MB} MiB file from a loopback Hub, ${RUNS} runs each, alternating (${os.cpus().length} CPUs, load average ${load})`);
+    const seg = DEFAULT_SEGMENTS;
+    const how = seg.connections > 1 && bytes >= seg.minFileBytes ? `${seg.connections} connections × ${seg.segmentBytes / 1024 / 1024} MiB segments` : 'one connection';
+    console.log(`\nDownload of one ${MB} MiB file from a loopback Hub, ${RUNS} runs each, alternating (${os.cpus().length} CPUs, load average ${load}; ours: ${how})`);
     const c = line('curl -L -o file', curl);
     const o = line('model-center download', ours);
     console.log('  (ours: sha256 verified, HF cache layout; CPU counts every thread of this process, curl its own)');

@@ -6,7 +6,7 @@ import type { JobKind } from '../jobs/job-kind';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
-import { transferFile } from './resumable-transfer';
+import { partialBytes, transferFile } from './resumable-transfer';
 import { selectFiles } from './select-files';
 
 export const DOWNLOAD_JOB = 'download';
@@ -103,7 +103,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       for (const f of plan.files) {
         const have = await fs.promises.stat(blobFile(cache, f.blob)).then((s) => s.size, () => -1);
         if (done.has(f.path) || have === f.size) sizes.set(f.path, f.size);
-        else remaining += f.size - (await fs.promises.stat(`${blobFile(cache, f.blob)}.incomplete`).then((s) => Math.min(s.size, f.size), () => 0));
+        else remaining += f.size - (await partialBytes(blobFile(cache, f.blob), f.size));
       }
       await checkFreeSpace(cache.blobs, remaining);
       const total = plan.files.reduce((s, f) => s + f.size, 0);
