@@ -97,6 +97,9 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       signal.throwIfAborted();
       await ensureCacheDirTag(cacheDir);
       await fs.promises.mkdir(cache.blobs, { recursive: true });
+      // @huggingface/hub's scanCacheDir fails a repo without refs/ (huggingface_hub writes none for a download
+      // pinned to a commit, but its own scanner copes): an empty one keeps both scanners happy.
+      await fs.promises.mkdir(cache.refs, { recursive: true });
       const done = new Set(plan.done);
       const sizes = new Map<string, number>();
       let remaining = 0;
