@@ -57,6 +57,9 @@ export class HttpClient {
   private readonly idle = new Map<string, Connection[]>();
   private closed = false;
 
+  /** `ca`: certificates to trust instead of Node's bundled ones (tests with a self-signed server). */
+  constructor(private readonly tlsOptions: { ca?: string | Buffer } = {}) {}
+
   /** GET `url`, following redirects (Authorization is dropped on a hop to another origin, as fetch does). */
   async get(url: URL, o: GetOptions): Promise<HttpResponse> {
     let headers = { ...o.headers };
@@ -93,7 +96,7 @@ export class HttpClient {
         if (!(err instanceof StaleConnection)) throw err;
       }
     }
-    return new Connection(url).exchange(url, request, signal, (conn) => this.release(conn));
+    return new Connection(url, this.tlsOptions).exchange(url, request, signal, (conn) => this.release(conn));
   }
 
   private release(c: Connection): void {
@@ -150,7 +153,7 @@ class Connection {
   private dead = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(url: URL) {
+  constructor(url: URL, tlsOptions: { ca?: string | Buffer }) {
     this.origin = url.origin;
     const onread: net.OnReadOpts = {
       // Node asks for the next read's memory after every read (and once before the first).
@@ -177,6 +180,7 @@ class Connection {
         port,
         servername: net.isIP(host) ? undefined : host,
         ALPNProtocols: ['http/1.1'],
+        ...tlsOptions,
         onread,
       };
       this.socket = tls.connect(opts);
@@ -260,13 +264,13 @@ class Connection {
 
   private onRead(n: number, buf: Uint8Array): boolean {
     if (this.phase === 'head') {
-      this.headFill += n;
+      this.landInHead(n, buf);
       this.parseHead();
       return this.phase === 'head';
     }
     if (this.phase === 'waiting') {
       // Paused as soon as the head was parsed, so this is not expected; keep the bytes for readBody anyway.
-      this.headFill += n;
+      this.landInHead(n, buf);
       return false;
     }
     if (this.phase === 'idle') {
@@ -274,6 +278,23 @@ class Connection {
       return false;
     }
     return this.onBody(buf.subarray(0, n), this.armedIsSink && buf === this.armed);
+  }
+
+  /**
+   * Appends a read to the head buffer. It normally landed right there, but a read armed before the last body
+   * ended (all of it came with the head) lands where the head buffer's tail was then: move it.
+   */
+  private landInHead(n: number, buf: Uint8Array): void {
+    if (buf.buffer !== this.headBuf.buffer || buf.byteOffset !== this.headBuf.byteOffset + this.headFill) {
+      if (this.headFill + n > this.headBuf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.headBuf.length * 2, this.headFill + n));
+        this.headBuf.copy(bigger, 0, 0, this.headFill);
+        this.headBuf = bigger;
+      }
+      // set() copies as memmove does, so a source overlapping the destination is fine.
+      this.headBuf.set(buf.subarray(0, n), this.headFill);
+    }
+    this.headFill += n;
   }
 
   /** Hands body bytes that arrived in memory other than the sink's (the head buffer, chunk framing) to the sink. */
