@@ -15,6 +15,8 @@ export interface HubRequestLog {
   url: string;
   range: string | undefined;
   status: number;
+  /** The client's port: requests with the same one came over the same (kept-alive) connection. */
+  port: number;
 }
 
 export interface HubServer {
@@ -130,7 +132,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     let start = 0;
     let end = file.size - 1;
     let status = 200;
-    const range = req.headers.range;
+    const range = fault?.kind === 'ignoreRange' ? undefined : req.headers.range;
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
       if (m && (m[1] || m[2])) {
@@ -270,9 +272,10 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   };
 
   const server = http.createServer((req, res) => {
-    res.on('finish', () => requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: res.statusCode }));
+    const log = (status: number): number => requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0 });
+    res.on('finish', () => log(res.statusCode));
     res.on('close', () => {
-      if (!res.writableFinished) requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: -1 });
+      if (!res.writableFinished) log(-1);
     });
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) hubError(res, 500, 'InternalError', String(err));

@@ -16,6 +16,8 @@ export interface SegmentOptions {
   connections: number;
   /** Bytes per second per connection above which another connection is not opened. */
   fastConnection: number;
+  /** false: open all `connections` at once (tests, and a known capped server). */
+  adaptive: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export const DEFAULT_SEGMENTS: SegmentOptions = {
   segmentBytes: 16 * 1024 * 1024,
   connections: 8,
   fastConnection: 100 * 1024 * 1024,
+  adaptive: true,
 };
 
 export interface TransferOptions {
@@ -485,6 +488,10 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
             );
           };
           start({ i: lead, res: leadRes });
+          if (!seg.adaptive) {
+            wanted = seg.connections;
+            while (workers.length < Math.min(seg.connections, queue.length + 1)) start();
+          }
           let lastBytes = received;
           let lastTime = Date.now();
           let rateBefore = 0;
@@ -494,7 +501,7 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
             const rate = ((received - lastBytes) * 1000) / Math.max(1, now - lastTime);
             lastBytes = received;
             lastTime = now;
-            if (settled || queue.length === 0 || attempt.signal.aborted) return;
+            if (!seg.adaptive || settled || queue.length === 0 || attempt.signal.aborted) return;
             if (running > 1 && rate < rateBefore * (1 + 0.5 / (running - 1))) {
               wanted = running - 1;
               settled = true;
