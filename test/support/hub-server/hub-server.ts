@@ -17,6 +17,8 @@ export interface HubRequestLog {
   status: number;
   /** The client's port: requests with the same one came over the same (kept-alive) connection. */
   port: number;
+  /** When the request arrived (ms since the epoch); it is logged when its answer ends. */
+  at: number;
 }
 
 export interface HubServer {
@@ -24,6 +26,8 @@ export interface HubServer {
   repos: Map<string, HubRepo>;
   requests: HubRequestLog[];
   setFault(repoId: string, path: string, fault: HubFault | null): void;
+  /** Resolves once every request so far has been answered or cut (and logged). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -271,8 +275,13 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     hubError(res, 404, 'EntryNotFound', `Not found: ${url.pathname}`);
   };
 
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
-    const log = (status: number): number => requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0 });
+    inFlight++;
+    res.once('close', () => inFlight--);
+    const at = Date.now();
+    const log = (status: number): number =>
+      requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0, at });
     res.on('finish', () => log(res.statusCode));
     res.on('close', () => {
       if (!res.writableFinished) log(-1);
@@ -293,6 +302,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       const key = `${repoId}\0${path}`;
       if (fault) faults.set(key, { fault, used: 0 });
       else faults.delete(key);
+    },
+    settled: async () => {
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -21,10 +21,20 @@ export function algorithmOf(blob: string): HashAlgorithm {
   return blob.length === 64 ? 'sha256' : 'git-sha1';
 }
 
-/** Hashes a file as it is being written, from its start up to where the writer says it is complete. */
+/**
+ * Hashes a file as it is being written, in order from its start. Bytes offered just before they are written at
+ * the hash's frontier are hashed from memory; anything else is read back from the file once it is written.
+ */
 export interface FollowingHash {
   /** Bytes [0, upTo) of the file are written: hash up to there (calls may only grow `upTo`). */
   advance(upTo: number): void;
+  /**
+   * Bytes about to be written at `position`: hashed from memory if they continue what is hashed (else they are
+   * read back later). A promise means the memory is in use until it settles.
+   */
+  offer(bytes: Uint8Array, position: number): Promise<void> | undefined;
+  /** Offered memory must be shared (SharedArrayBuffer) to be hashed from memory. */
+  readonly wantsShared: boolean;
   /** The digest once all `size` bytes are hashed; rejects if reading fails. */
   digest(): Promise<string>;
   /** Stops hashing and releases the file (and the worker). */
@@ -38,31 +48,38 @@ export interface FollowingHash {
 export const HASH_WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
 // Plain CommonJS evaluated in the worker, so it needs no separate bundle entry under electron-vite, tsx or vitest.
-// It reads back what the transfer wrote (from the page cache) rather than receiving the bytes, which keeps the
-// transfer's memory its own and lets one hash follow several ranged connections writing the same file.
+// Messages, in file order: { upTo } — read the file back up to there; { mem, offset, length } — hash these
+// bytes of shared memory next, then say so with { freed } so the slab can be reused.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const { file, algorithm, size } = workerData;
 const hash = algorithm === 'sha256' ? createHash('sha256') : createHash('sha1').update('blob ' + size + '\\0');
-const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+let buf;
 let fd = -1;
 let pos = 0;
 let finished = false;
-parentPort.on('message', (upTo) => {
+parentPort.on('message', (m) => {
   if (finished) return;
   try {
-    if (fd < 0) fd = fs.openSync(file, 'r');
-    while (pos < upTo) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, upTo - pos), pos);
-      if (n === 0) throw new Error('the file ended at ' + pos + ' bytes, before the ' + upTo + ' written');
-      hash.update(buf.subarray(0, n));
-      pos += n;
+    if (m.mem) {
+      hash.update(new Uint8Array(m.mem, m.offset, m.length));
+      pos += m.length;
+      parentPort.postMessage({ freed: true });
+    } else {
+      if (fd < 0) fd = fs.openSync(file, 'r');
+      buf = buf || Buffer.allocUnsafe(4 * 1024 * 1024);
+      while (pos < m.upTo) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.upTo - pos), pos);
+        if (n === 0) throw new Error('the file ended at ' + pos + ' bytes, before the ' + m.upTo + ' written');
+        hash.update(buf.subarray(0, n));
+        pos += n;
+      }
     }
     if (pos === size) {
       finished = true;
-      fs.closeSync(fd);
+      if (fd >= 0) fs.closeSync(fd);
       parentPort.postMessage({ digest: hash.digest('hex') });
     }
   } catch (err) {
@@ -72,9 +89,9 @@ parentPort.on('message', (upTo) => {
 });
 `;
 
-type WorkerReply = { digest: string } | { error: string };
+type WorkerReply = { digest: string } | { error: string } | { freed: true };
 
-/** Follows the file on a worker thread (large files) or on this thread with async reads (small ones). */
+/** Follows the file on a worker thread (large files) or on this thread (small ones). */
 export function followFileHash(file: string, algorithm: HashAlgorithm, size: number): FollowingHash {
   return size >= HASH_WORKER_MIN_BYTES ? workerHash(file, algorithm, size) : inThreadHash(file, algorithm, size);
 }
@@ -83,19 +100,37 @@ function workerHash(file: string, algorithm: HashAlgorithm, size: number): Follo
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, algorithm, size } });
   // A hash in progress must not keep the process alive on its own (a cancelled transfer closes it anyway).
   worker.unref();
+  /** Where the worker's hash will stand once it has done what it was sent. */
   let sent = 0;
-  const result = new Promise<string>((resolve, reject) => {
-    worker.once('message', (m: WorkerReply) => ('digest' in m ? resolve(m.digest) : reject(new Error(`hashing ${file}: ${m.error}`))));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the hash worker for ${file} exited (${code})`)));
-  });
+  /** Offered slabs in the order sent; the worker frees them in that order. */
+  const freeing: Array<() => void> = [];
+  let settle: { resolve(d: string): void; reject(e: unknown): void } | undefined;
+  const result = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
   // Closing before the digest is read is normal (cancel, retry from scratch): nobody awaits it then.
   result.catch(() => undefined);
+  const stop = (err: unknown): void => {
+    settle!.reject(err);
+    for (const free of freeing.splice(0)) free();
+  };
+  worker.on('message', (m: WorkerReply) => {
+    if ('freed' in m) freeing.shift()?.();
+    else if ('digest' in m) settle!.resolve(m.digest);
+    else stop(new Error(`hashing ${file}: ${m.error}`));
+  });
+  worker.once('error', stop);
+  worker.once('exit', (code) => stop(new Error(`the hash worker for ${file} exited (${code})`)));
   return {
+    wantsShared: true,
     advance(upTo) {
       if (upTo <= sent) return;
       sent = upTo;
-      worker.postMessage(upTo);
+      worker.postMessage({ upTo });
+    },
+    offer(bytes, position) {
+      if (position !== sent || !(bytes.buffer instanceof SharedArrayBuffer)) return undefined;
+      sent += bytes.length;
+      worker.postMessage({ mem: bytes.buffer, offset: bytes.byteOffset, length: bytes.length });
+      return new Promise<void>((resolve) => freeing.push(resolve));
     },
     digest: () => result,
     close: () => void worker.terminate(),
@@ -104,8 +139,9 @@ function workerHash(file: string, algorithm: HashAlgorithm, size: number): Follo
 
 function inThreadHash(file: string, algorithm: HashAlgorithm, size: number): FollowingHash {
   const hash = createContentHash(algorithm, size);
-  let target = 0;
+  /** Hashed so far, and how far the file is known to be written. */
   let pos = 0;
+  let target = 0;
   let closed = false;
   let running: Promise<void> | undefined;
   let settle: { resolve(d: string): void; reject(e: unknown): void } | undefined;
@@ -145,10 +181,20 @@ function inThreadHash(file: string, algorithm: HashAlgorithm, size: number): Fol
       });
   };
   return {
+    wantsShared: false,
     advance(upTo) {
       if (upTo <= target) return;
       target = upTo;
       kick();
+    },
+    offer(bytes, position) {
+      // Only when nothing is waiting to be read back: the bytes then continue the hash exactly.
+      if (running || closed || position !== pos || pos !== target) return undefined;
+      hash.update(bytes);
+      pos += bytes.length;
+      target = pos;
+      if (pos === size) finish();
+      return undefined;
     },
     digest: () => {
       // An empty file has nothing to follow.

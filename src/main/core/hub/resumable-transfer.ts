@@ -151,9 +151,21 @@ async function streamBody(
   onReceived: (n: number) => void,
   onWritten: (end: number) => void,
   queue: WriteQueue,
+  hash: FollowingHash,
   pool?: Buffer[],
 ): Promise<number> {
-  const w = new SlabFileWriter({ fd, position, onWritten, onDrain: () => res.resume(), onError: (err) => res.close(err), pool, queue });
+  const w = new SlabFileWriter({
+    fd,
+    position,
+    onWritten,
+    onDrain: () => res.resume(),
+    onError: (err) => res.close(err),
+    // Slabs at the hash's frontier are hashed from memory, sparing the hash a read back from the file.
+    onSlab: (bytes, at) => hash.offer(bytes, at),
+    shared: hash.wantsShared,
+    pool,
+    queue,
+  });
   let received = 0;
   try {
     await res.readBody({
@@ -289,6 +301,8 @@ async function transferSingle(o: TransferOptions, client: HttpClient): Promise<v
           if (offset === 0) await fh.truncate(0);
           hash ??= followFileHash(incomplete, o.algorithm, o.size);
           const h = hash;
+          // The prefix on disk first, so that the new bytes can be hashed from memory as they arrive.
+          h.advance(offset);
           received = offset;
           o.onProgress(received);
           await streamBody(
@@ -299,6 +313,7 @@ async function transferSingle(o: TransferOptions, client: HttpClient): Promise<v
             (n) => o.onProgress((received += n)),
             (end) => h.advance(end),
             new WriteQueue(),
+            h,
           );
           if (received < o.size) throw new RetryableError(`connection closed at ${received} of ${o.size} bytes`);
         } catch (err) {
@@ -385,17 +400,30 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
   const written = (): number => st.have.reduce((a, b) => a + b, 0);
   let hash: FollowingHash | undefined;
   let saving: Promise<void> | undefined;
-  let lastSave = Date.now();
-  /** Saves the checkpoint, at most one write at a time; `force` waits for a running one and writes again. */
-  const save = async (force: boolean): Promise<void> => {
-    if (saving) {
-      if (!force) return;
-      await saving;
-    }
-    lastSave = Date.now();
-    const snapshot: SegmentState = { ...st, have: [...st.have] };
-    saving = saveSegments(meta, snapshot).finally(() => (saving = undefined));
-    await saving;
+  let dirty = false;
+  let lastSave = 0;
+  let saveTimer: NodeJS.Timeout | undefined;
+  /** Writes the checkpoint; a call while one is being written has it written again after, with what is new. */
+  const save = (): Promise<void> => {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    dirty = true;
+    saving ??= (async () => {
+      try {
+        while (dirty) {
+          dirty = false;
+          lastSave = Date.now();
+          await saveSegments(meta, { ...st, have: [...st.have] });
+        }
+      } finally {
+        saving = undefined;
+      }
+    })();
+    return saving;
+  };
+  /** At most one checkpoint a second while bytes are being written (a killed process loses at most that). */
+  const saveSoon = (): void => {
+    saveTimer ??= setTimeout(() => void save().catch(() => undefined), Math.max(0, lastSave + 1000 - Date.now()));
   };
   try {
     await withRetries(
@@ -438,9 +466,10 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
               (end) => {
                 st.have[i] = end - base;
                 if (i === first) advanceHash();
-                if (Date.now() - lastSave >= 1000) void save(false).catch(() => undefined);
+                saveSoon();
               },
               writes,
+              h,
               pool,
             );
             if (got < want) throw new RetryableError(`connection closed at ${start + got} of segment ${i} (${base}–${base + segmentLength(st, i)})`);
@@ -527,7 +556,7 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
         } finally {
           attempt.close();
           await fh.close();
-          await save(true);
+          await save();
         }
       },
       async (err) => {

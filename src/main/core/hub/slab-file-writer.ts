@@ -34,7 +34,7 @@ export interface SlabWriterOptions {
   position: number;
   /** Slab size; every write but the last is about this big. */
   slabBytes?: number;
-  /** Writes in flight before the socket is paused (memory: slabBytes × (this + 1)). */
+  /** Slabs being written or hashed before the socket is paused (memory: slabBytes × (this + 1)). */
   maxInFlight?: number;
   /** Every byte before `end` (exclusive) from `position` on is now written, in order. */
   onWritten(end: number): void;
@@ -42,10 +42,25 @@ export interface SlabWriterOptions {
   onDrain(): void;
   /** A write failed (disk full…): the body should be abandoned; `finish` rejects with this error. */
   onError(err: unknown): void;
+  /**
+   * Each full slab, as it goes to be written, with its file offset: a hash may read it from memory rather than
+   * from the file later. A promise keeps the slab from reuse until it settles.
+   */
+  onSlab?(bytes: Uint8Array, position: number): Promise<void> | undefined;
+  /** Slabs in shared memory, for an `onSlab` that hands them to another thread. */
+  shared?: boolean;
   /** Slabs to reuse, and where they go back when done: one connection's writers share theirs. */
   pool?: Buffer[];
   /** The file's write queue, shared by every writer of the file. */
   queue: WriteQueue;
+}
+
+interface Flushed {
+  end: number;
+  written: boolean;
+  /** Writing, and hashing if the slab was taken: the slab is reused when both are over. */
+  holds: number;
+  slab: Buffer;
 }
 
 /**
@@ -61,7 +76,10 @@ export class SlabFileWriter implements BodySink {
   private fill = 0;
   /** Start of the current slab in the file. */
   private position: number;
-  private readonly inFlight: Array<{ end: number; done: boolean; slab: Buffer }> = [];
+  /** Slabs not yet written, in file order (for onWritten). */
+  private readonly unwritten: Flushed[] = [];
+  /** Slabs still being written or hashed (for backpressure and finish). */
+  private busy = 0;
   private error: unknown;
   private idle: (() => void) | undefined;
   private paused = false;
@@ -81,25 +99,41 @@ export class SlabFileWriter implements BodySink {
   commit(n: number): boolean {
     this.fill += n;
     if (this.slabBytes - this.fill < MIN_ROOM) this.flush();
-    this.paused = this.inFlight.length >= this.maxInFlight || this.error !== undefined;
+    this.paused = this.busy >= this.maxInFlight || this.error !== undefined;
     return !this.paused;
   }
 
-  /** Writes what is buffered and waits for every write; rejects with the first write error. */
+  /** Writes what is buffered and waits for every write (and hash); rejects with the first write error. */
   async finish(): Promise<void> {
     this.flush();
-    if (this.inFlight.length > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.busy > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.giveBack(this.slab);
     if (this.error !== undefined) throw this.error;
   }
 
   private takeSlab(): Buffer {
     const s = this.spare.pop();
-    return s && s.length === this.slabBytes ? s : Buffer.allocUnsafe(this.slabBytes);
+    if (s && s.length === this.slabBytes && s.buffer instanceof SharedArrayBuffer === Boolean(this.o.shared)) return s;
+    return this.o.shared ? Buffer.from(new SharedArrayBuffer(this.slabBytes)) : Buffer.allocUnsafe(this.slabBytes);
   }
 
   private giveBack(slab: Buffer): void {
     if (this.spare.length <= this.maxInFlight && !this.spare.includes(slab)) this.spare.push(slab);
+  }
+
+  private release(entry: Flushed): void {
+    if (--entry.holds > 0) return;
+    this.busy--;
+    this.giveBack(entry.slab);
+    if (this.busy === 0 && this.idle) {
+      const idle = this.idle;
+      this.idle = undefined;
+      idle();
+    }
+    if (this.paused && this.busy < this.maxInFlight && this.error === undefined) {
+      this.paused = false;
+      this.o.onDrain();
+    }
   }
 
   private flush(): void {
@@ -107,35 +141,30 @@ export class SlabFileWriter implements BodySink {
     const slab = this.slab;
     const len = this.fill;
     const at = this.position;
-    const entry = { end: at + len, done: false, slab };
-    this.inFlight.push(entry);
+    const entry: Flushed = { end: at + len, written: false, holds: 1, slab };
+    this.unwritten.push(entry);
+    this.busy++;
     this.position += len;
     this.fill = 0;
     this.slab = this.takeSlab();
+    const hashing = this.o.onSlab?.(slab.subarray(0, len), at);
+    if (hashing) {
+      entry.holds++;
+      // A hash that fails reports through its own digest; here it only frees the slab.
+      void hashing.catch(() => undefined).finally(() => this.release(entry));
+    }
     this.o.queue.write(this.o.fd, slab, len, at, (err, written) => {
       const failure = err ?? (written !== len ? new Error(`short write (${written} of ${len} bytes)`) : undefined);
       if (failure && this.error === undefined) {
         this.error = failure;
         this.o.onError(failure);
       }
-      entry.done = true;
+      entry.written = true;
       // Writes may finish out of order on the thread pool: report only the prefix that is fully written.
       let end = -1;
-      while (this.inFlight[0]?.done) {
-        const first = this.inFlight.shift()!;
-        end = first.end;
-        this.giveBack(first.slab);
-      }
+      while (this.unwritten[0]?.written) end = this.unwritten.shift()!.end;
       if (end >= 0 && this.error === undefined) this.o.onWritten(end);
-      if (this.inFlight.length === 0 && this.idle) {
-        const idle = this.idle;
-        this.idle = undefined;
-        idle();
-      }
-      if (this.paused && this.inFlight.length < this.maxInFlight && this.error === undefined) {
-        this.paused = false;
-        this.o.onDrain();
-      }
+      this.release(entry);
     });
   }
 }
