@@ -1,8 +1,9 @@
 // npm run bench:download — one large file from a loopback Hub, side by side in one run: curl to disk versus
 // Model Center's download job (resumable transfer, sha256 verification, HF cache layout), with the peak RSS
 // growth of our process during the transfer. Size: BENCH_DOWNLOAD_MB (default 1024). Runs: BENCH_RUNS (3).
-// BENCH_CONNECTIONS and BENCH_SEGMENT_MB override the ranged connections per file and their segment size
-// (BENCH_CONNECTIONS=1: one stream), to compare.
+// BENCH_CONNECTIONS=N fixes our ranged connections per file at N (1: one stream) instead of adding them while
+// they help, and BENCH_SEGMENT_MB caps their segment size, to compare. BENCH_CAP_MIBS caps each connection of the server at that
+// many MiB/s, as the Hub's CDN caps one connection: what several ranged connections are for.
 // curl and ours alternate run by run, so a machine busy with other work slows both alike; the ratio is taken
 // on the best runs and on the medians. CPU per MiB (ours: every thread of this process; curl: the child) does
 // not depend on how busy the machine is, so it is printed too.
@@ -20,7 +21,11 @@ const bytes = MB * 1024 * 1024;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-bench-download-'));
 const TARGET_RATIO = 0.9;
 const TARGET_RSS_MB = 64;
-if (process.env.BENCH_CONNECTIONS) DEFAULT_SEGMENTS.connections = Number(process.env.BENCH_CONNECTIONS);
+const CAP_MIBS = Number(process.env.BENCH_CAP_MIBS ?? 0);
+if (process.env.BENCH_CONNECTIONS) {
+  DEFAULT_SEGMENTS.connections = Number(process.env.BENCH_CONNECTIONS);
+  DEFAULT_SEGMENTS.adaptive = false;
+}
 if (process.env.BENCH_SEGMENT_MB) DEFAULT_SEGMENTS.segmentBytes = Number(process.env.BENCH_SEGMENT_MB) * 1024 * 1024;
 
 interface Run {
@@ -29,7 +34,7 @@ interface Run {
 }
 
 async function startHub(): Promise<{ url: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/serve-big-repo.ts', import.meta.url)), String(MB)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/serve-big-repo.ts', import.meta.url)), String(MB), String(CAP_MIBS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -115,8 +120,12 @@ async function main(): Promise<void> {
     }
     const load = os.loadavg()[0]!.toFixed(1);
     const seg = DEFAULT_SEGMENTS;
-    const how = seg.connections > 1 && bytes >= seg.minFileBytes ? `${seg.connections} connections × ${seg.segmentBytes / 1024 / 1024} MiB segments` : 'one connection';
-    console.log(`\nDownload of one ${MB} MiB file from a loopback Hub, ${RUNS} runs each, alternating (${os.cpus().length} CPUs, load average ${load}; ours: ${how})`);
+    const how =
+      seg.connections > 1 && bytes >= seg.minFileBytes
+        ? `${seg.adaptive ? 'up to ' : ''}${seg.connections} ranged connections${seg.adaptive ? ', added while they help' : ''}`
+        : 'one connection';
+    const cap = CAP_MIBS > 0 ? `, the server capped at ${CAP_MIBS} MiB/s a connection` : '';
+    console.log(`\nDownload of one ${MB} MiB file from a loopback Hub${cap}, ${RUNS} runs each, alternating (${os.cpus().length} CPUs, load average ${load}; ours: ${how})`);
     const c = line('curl -L -o file', curl);
     const o = line('model-center download', ours);
     console.log('  (ours: sha256 verified, HF cache layout; CPU counts every thread of this process, curl its own)');

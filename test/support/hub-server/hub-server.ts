@@ -291,6 +291,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       else res.destroy();
     });
   });
+  // Idle connections are kept a minute, as the Hub's front ends do: Node's default 5 s races undici reusing one
+  // on a busy machine ("other side closed" from a metadata fetch between two downloads).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
