@@ -24,9 +24,9 @@ export interface SegmentOptions {
  * The Hub's CDN caps one connection (~500 Mbit/s); clients reach line rate with several ranged connections per
  * file (hf_xet: 16 range GETs per file, adaptive). Segments are taken in file order, so the written prefix —
  * which the hash follows — trails the newest bytes by at most `connections × segmentBytes`: the hash finishes
- * right after the last byte. A connection is added every half second while each carries less than
- * `fastConnection` and the last one added raised the total: on loopback one connection stays one (more measured
- * slower: same-file writes contend, and the CPU is the limit), on a capped CDN they multiply.
+ * right after the last byte. A connection is added every second while each carries less than `fastConnection`
+ * and the last one added raised the total: on loopback one connection stays one (more measured slower: the CPU
+ * is the limit), on a capped CDN they multiply.
  */
 export const DEFAULT_SEGMENTS: SegmentOptions = {
   minFileBytes: 64 * 1024 * 1024,
@@ -538,12 +538,18 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
           let lastTime = Date.now();
           let rateBefore = 0;
           let settled = false;
+          /** Ticks to let pass before judging the connection just added: it needs a request and a TCP slow start. */
+          let warming = 0;
           const controller = setInterval(() => {
             const now = Date.now();
             const rate = ((received - lastBytes) * 1000) / Math.max(1, now - lastTime);
             lastBytes = received;
             lastTime = now;
             if (!seg.adaptive || settled || queue.length === 0 || attempt.signal.aborted) return;
+            if (warming > 0) {
+              warming--;
+              return;
+            }
             if (running > 1 && rate < rateBefore * (1 + 0.5 / (running - 1))) {
               wanted = running - 1;
               settled = true;
@@ -552,6 +558,7 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
             if (running >= seg.connections || rate / running >= seg.fastConnection) return;
             rateBefore = rate;
             wanted = running + 1;
+            warming = 1;
             start();
           }, 500);
           try {
