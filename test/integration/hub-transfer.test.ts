@@ -182,7 +182,7 @@ describe('segmented transfer of a large file', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('adapts: adds connections one by one while each is slow and the total grows', async () => {
+  it('adapts: adds connections while each is slow and the total grows', async () => {
     // ~1.5 MiB/s per connection, like a capped CDN: each added connection raises the total.
     hub.setFault(REPO, FILE, { kind: 'trickle', chunkBytes: 16 * 1024, delayMs: 10 });
     await transferFile(options({ segments: { ...FIXED, segmentBytes: 256 * 1024, connections: 4, fastConnection: 100 * 1024 * 1024, adaptive: true } }));

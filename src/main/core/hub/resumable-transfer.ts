@@ -24,9 +24,9 @@ export interface SegmentOptions {
  * The Hub's CDN caps one connection (~500 Mbit/s); clients reach line rate with several ranged connections per
  * file (hf_xet: 16 range GETs per file, adaptive). Segments are taken in file order, so the written prefix —
  * which the hash follows — trails the newest bytes by at most `connections × segmentBytes`: the hash finishes
- * right after the last byte. A connection is added every second while each carries less than `fastConnection`
- * and the last one added raised the total: on loopback one connection stays one (more measured slower: the CPU
- * is the limit), on a capped CDN they multiply.
+ * right after the last byte. Connections double every second while each carries less than `fastConnection`
+ * and the last ones added raised the total: on loopback one connection stays one (more measured slower: the
+ * CPU is the limit), on a capped CDN they multiply.
  */
 export const DEFAULT_SEGMENTS: SegmentOptions = {
   minFileBytes: 64 * 1024 * 1024,
@@ -495,8 +495,8 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
           const cdnHeaders = cdn.origin === new URL(o.url).origin ? o.headers : Object.fromEntries(Object.entries(o.headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
           // Connections are added while they help, as hf_xet adapts its concurrency: one already fast (loopback,
           // a LAN mirror) stays alone — more only add CPU and same-file write contention — while capped CDN
-          // connections add up. The first one added that does not raise the total by half a connection's share
-          // goes again, and the count stays.
+          // connections add up. Connections added that do not raise the total by a quarter of their share go
+          // again, and the count stays (half a share was too strict: a capped server's 4th gave +15 %).
           let wanted = 1;
           let running = 0;
           const worker = async (firstJob?: { i: number; res: HttpResponse }): Promise<void> => {
@@ -537,6 +537,8 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
           let lastBytes = received;
           let lastTime = Date.now();
           let rateBefore = 0;
+          /** Connections the last step added, judged a tick later. */
+          let added = 0;
           let settled = false;
           /** Ticks to let pass before judging the connection just added: it needs a request and a TCP slow start. */
           let warming = 0;
@@ -550,16 +552,18 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
               warming--;
               return;
             }
-            if (running > 1 && rate < rateBefore * (1 + 0.5 / (running - 1))) {
-              wanted = running - 1;
+            if (added > 0 && rate < rateBefore * (1 + (0.25 * added) / (running - added))) {
+              wanted = running - added;
               settled = true;
               return;
             }
             if (running >= seg.connections || rate / running >= seg.fastConnection) return;
+            // Doubling, as a slow start does: 1, 2, 4, 8 within a few seconds.
+            added = Math.min(running, seg.connections - running);
             rateBefore = rate;
-            wanted = running + 1;
+            wanted = running + added;
             warming = 1;
-            start();
+            for (let k = 0; k < added; k++) start();
           }, 500);
           try {
             for (let done = 0; done < workers.length; ) {
