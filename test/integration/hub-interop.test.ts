@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { downloadFileToCacheDir } from '@huggingface/hub';
+import { downloadFileToCacheDir, scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import { sentenceRepo } from '../support/hub-server/fixtures';
@@ -65,5 +65,14 @@ describe('cache interoperability with @huggingface/hub', () => {
     const job = await core.invoke('hub.download', { repo: REPO });
     expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
     expect(hub.requests.filter((r) => r.url.includes('model.onnx') || r.url.startsWith('/cdn-lfs/'))).toEqual([]);
+  });
+
+  it('@huggingface/hub scans a download pinned to a commit (no branch, so no ref file)', async () => {
+    const job = await core.invoke('hub.download', { repo: REPO, revision: commit() });
+    expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
+    const scan = await scanCacheDir(path.join(home, 'hub'));
+    expect(scan.warnings.map((w) => w.message)).toEqual([]);
+    const repo = scan.repos.find((r) => r.id.name === REPO);
+    expect(repo?.revisions.map((r) => ({ commit: r.commitOid, refs: r.refs }))).toEqual([{ commit: commit(), refs: [] }]);
   });
 });

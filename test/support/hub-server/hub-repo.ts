@@ -9,7 +9,9 @@ export type HubFault =
   /** Serve wrong bytes (same length) on every request. */
   | { kind: 'corrupt' }
   /** Answer 500 to the first `times` requests for the file, then serve it. */
-  | { kind: 'error500'; times: number };
+  | { kind: 'error500'; times: number }
+  /** Ignore Range headers: always answer 200 with the whole file, as some servers and proxies do. */
+  | { kind: 'ignoreRange' };
 
 export interface HubFileInput {
   path: string;

@@ -15,6 +15,10 @@ export interface HubRequestLog {
   url: string;
   range: string | undefined;
   status: number;
+  /** The client's port: requests with the same one came over the same (kept-alive) connection. */
+  port: number;
+  /** When the request arrived (ms since the epoch); it is logged when its answer ends. */
+  at: number;
 }
 
 export interface HubServer {
@@ -22,6 +26,8 @@ export interface HubServer {
   repos: Map<string, HubRepo>;
   requests: HubRequestLog[];
   setFault(repoId: string, path: string, fault: HubFault | null): void;
+  /** Resolves once every request so far has been answered or cut (and logged). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -130,7 +136,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     let start = 0;
     let end = file.size - 1;
     let status = 200;
-    const range = req.headers.range;
+    const range = fault?.kind === 'ignoreRange' ? undefined : req.headers.range;
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
       if (m && (m[1] || m[2])) {
@@ -269,16 +275,25 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     hubError(res, 404, 'EntryNotFound', `Not found: ${url.pathname}`);
   };
 
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
-    res.on('finish', () => requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: res.statusCode }));
+    inFlight++;
+    res.once('close', () => inFlight--);
+    const at = Date.now();
+    const log = (status: number): number =>
+      requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0, at });
+    res.on('finish', () => log(res.statusCode));
     res.on('close', () => {
-      if (!res.writableFinished) requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status: -1 });
+      if (!res.writableFinished) log(-1);
     });
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) hubError(res, 500, 'InternalError', String(err));
       else res.destroy();
     });
   });
+  // Idle connections are kept a minute, as the Hub's front ends do: Node's default 5 s races undici reusing one
+  // on a busy machine ("other side closed" from a metadata fetch between two downloads).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -290,6 +305,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       const key = `${repoId}\0${path}`;
       if (fault) faults.set(key, { fault, used: 0 });
       else faults.delete(key);
+    },
+    settled: async () => {
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     },
     close: () =>
       new Promise<void>((resolve) => {

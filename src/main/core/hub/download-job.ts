@@ -6,7 +6,7 @@ import type { JobKind } from '../jobs/job-kind';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
-import { transferFile } from './resumable-transfer';
+import { partialBytes, transferFile } from './resumable-transfer';
 import { selectFiles } from './select-files';
 
 export const DOWNLOAD_JOB = 'download';
@@ -97,13 +97,16 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       signal.throwIfAborted();
       await ensureCacheDirTag(cacheDir);
       await fs.promises.mkdir(cache.blobs, { recursive: true });
+      // @huggingface/hub's scanCacheDir fails a repo without refs/ (huggingface_hub writes none for a download
+      // pinned to a commit, but its own scanner copes): an empty one keeps both scanners happy.
+      await fs.promises.mkdir(cache.refs, { recursive: true });
       const done = new Set(plan.done);
       const sizes = new Map<string, number>();
       let remaining = 0;
       for (const f of plan.files) {
         const have = await fs.promises.stat(blobFile(cache, f.blob)).then((s) => s.size, () => -1);
         if (done.has(f.path) || have === f.size) sizes.set(f.path, f.size);
-        else remaining += f.size - (await fs.promises.stat(`${blobFile(cache, f.blob)}.incomplete`).then((s) => Math.min(s.size, f.size), () => 0));
+        else remaining += f.size - (await partialBytes(blobFile(cache, f.blob), f.size));
       }
       await checkFreeSpace(cache.blobs, remaining);
       const total = plan.files.reduce((s, f) => s + f.size, 0);
