@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { createCore as CreateCore } from '../../src/main/core/create-core';
 import { BatchEncoder } from '../../src/main/core/inference/batch-encoder';
 import { sessionOptions } from '../../src/main/core/inference/execution-providers';
+import { BULK_NICE } from '../../src/main/core/inference/lane-scheduler';
 import { readModelConfig } from '../../src/main/core/inference/model-config';
 import { normalizeRows, poolTokens } from '../../src/main/core/inference/pooling';
 
@@ -216,6 +217,14 @@ async function timed<T>(work: () => Promise<T>, loop = false): Promise<{ value: 
   return { value, seconds, cpuSeconds: (c.user + c.system) / 1e6, loopP99Ms: histogram ? histogram.percentile(99) / 1e6 : null };
 }
 
+function lowerThreadPriority(nice: number): void {
+  try {
+    os.setPriority(process.pid, nice); // Linux: the main thread only; threads it starts later inherit it
+  } catch {
+    /* not permitted: leave it */
+  }
+}
+
 let probe: ReturnType<typeof monitorEventLoopDelay> | null = null;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -231,6 +240,9 @@ async function handle(msg: RunnerCommand): Promise<unknown> {
     case 'setup': {
       folder = msg.folder;
       texts = msg.texts;
+      // The baselines are bulk work too: their onnxruntime threads (created by this thread, inheriting its
+      // niceness) run at the priority of our bulk worker's, so external load on the machine weighs on all alike.
+      if (kind !== 'ours') lowerThreadPriority(BULK_NICE);
       pipeline = kind === 'ours' ? await oursPipeline() : kind === 'bare' ? await barePipeline(msg.threads) : await transformersPipeline(msg.threads);
       if (core) await core.invoke('settings.update', { inferenceThreads: msg.threads });
       return { ok: true };
