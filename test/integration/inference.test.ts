@@ -4,6 +4,7 @@ import { onnx } from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import type { Core } from '../../src/main/core/create-core';
+import { BULK_NICE } from '../../src/main/core/inference/lane-scheduler';
 import { AppError } from '../../src/shared/errors';
 import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
 import { runCliProcess } from '../support/run-cli';
@@ -157,6 +158,38 @@ describe('embedding pipeline', () => {
     await bulk;
     expect(order).toEqual(['rt', 'bulk']);
     expect(rt.results[0]!.timings.totalMs).toBeLessThan(5000);
+  });
+
+  it('batches bulk work by token count, window by window, and still returns everything in input order', async () => {
+    const folder = testModel('tiny-32');
+    const words = ['salary', 'зарплата', 'weather', 'прогноз', 'password', 'восстановить', 'monthly', 'pay'];
+    // 600 texts (three sort windows at batch 8) from 1 to ~200 words, so some are truncated at 128 tokens.
+    const texts = Array.from({ length: 600 }, (_, i) => Array.from({ length: 1 + ((i * 37) % 200) }, (_, k) => words[(i + k) % words.length]).join(' ') + ` ${i}`);
+    const bulk = await core.embeddings.embedWith(folder, texts, { lane: 'bulk', cache: false, batchSize: 8 });
+    const one = await core.embeddings.embedWith(folder, texts, { lane: 'rt', cache: false });
+    expect(bulk.tokens).toEqual(one.tokens);
+    expect(bulk.truncated).toEqual(one.truncated);
+    expect(bulk.truncated.length).toBeGreaterThan(0);
+    for (let i = 0; i < texts.length; i++) {
+      const a = Array.from(bulk.vectors.subarray(i * 32, (i + 1) * 32));
+      const b = Array.from(one.vectors.subarray(i * 32, (i + 1) * 32));
+      expect(cos(a, b)).toBeGreaterThan(0.9999);
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('runs the bulk worker below normal priority and the real-time one at it (Linux)', async () => {
+    const folder = testModel('tiny-32');
+    const niceness = (): number[] =>
+      fs.readdirSync('/proc/self/task').map((tid) => {
+        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const before = niceness().filter((n) => n === BULK_NICE).length;
+    await core.embeddings.embedWith(folder, ['salary'], { lane: 'rt', cache: false });
+    expect(niceness().filter((n) => n === BULK_NICE).length).toBe(before);
+    await core.embeddings.embedWith(folder, ['salary', 'monthly pay'], { lane: 'bulk', cache: false });
+    // The bulk worker's thread and the onnxruntime threads its session started.
+    expect(niceness().filter((n) => n === BULK_NICE).length).toBeGreaterThanOrEqual(before + 2);
   });
 });
 

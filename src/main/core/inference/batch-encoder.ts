@@ -22,10 +22,14 @@ export interface EncodedBatch {
  */
 const PREFIX_CHARS_PER_TOKEN = 24;
 
+/** Encodings kept between `measure` and the embed of the same texts (the scheduler measures 256–4096 at a time). */
+const MEASURED_CAP = 8192;
+
 /** Turns texts into padded id tensors with the model's own tokenizer.json, truncating to max_seq_length. */
 export class BatchEncoder {
   private readonly tokenizer: Tokenizer;
   private readonly padId: number;
+  private readonly measured = new Map<string, { ids: number[]; truncated: boolean }>();
 
   constructor(
     folder: string,
@@ -59,8 +63,27 @@ export class BatchEncoder {
     return this.tokenizer.encode('').ids.length;
   }
 
+  /**
+   * Token counts (after truncation) of texts the scheduler is about to batch by length. Their encodings are kept
+   * for the embed that follows, so each text is tokenised once; bounded, oldest first out.
+   */
+  measure(texts: string[]): number[] {
+    return texts.map((t) => {
+      const e = this.encodeOne(t);
+      this.measured.delete(t);
+      this.measured.set(t, e);
+      if (this.measured.size > MEASURED_CAP) this.measured.delete(this.measured.keys().next().value!);
+      return e.ids.length;
+    });
+  }
+
   /** Ids of one text with special tokens, cut to max_seq_length (keeping the closing special token). */
   encodeOne(text: string): { ids: number[]; truncated: boolean } {
+    const cached = this.measured.get(text);
+    if (cached) {
+      this.measured.delete(text);
+      return cached;
+    }
     const budget = this.maxSeqLength * PREFIX_CHARS_PER_TOKEN;
     let ids: number[];
     if (text.length > budget) {

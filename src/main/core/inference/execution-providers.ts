@@ -63,6 +63,18 @@ function shortReason(err: unknown): string {
   return line.replace(/^.*?(?:\.cc|\.h):\d+ [^ ]+ /, '').slice(0, 300);
 }
 
+/** The options of every session we create (exported so benchmarks give their baselines the very same ones). */
+export function sessionOptions(ep: string, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [ep],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // Spinning threads burn a core after every short request; latency is the same without (PERFORMANCE.md).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
 /** Providers that failed to start in this process: not retried for every model (each try costs time and logs). */
 const failedProviders = new Map<string, string>();
 
@@ -77,14 +89,7 @@ export async function createSession(onnxFile: string, setting: ExecutionProvider
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(onnxFile, {
-        executionProviders: [ep],
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // Spinning threads burn a core after every short request; latency is the same without (PERFORMANCE.md).
-        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-      });
+      const session = await ort.InferenceSession.create(onnxFile, sessionOptions(ep, threads));
       return { session, executionProvider: ep, fallbackReason: reasons.length ? reasons.join('; ') : null };
     } catch (err) {
       const reason = shortReason(err);

@@ -21,7 +21,8 @@ export interface SessionState extends SessionLoaded {
 }
 
 interface Part {
-  offset: number;
+  /** Positions in the request's texts of this part's rows. */
+  indices: number[];
   vectors: Float32Array;
   dimension: number;
   lengths: number[];
@@ -34,7 +35,13 @@ interface Request {
   batch: number | null;
   spec: ModelSpec;
   texts: string[];
-  /** Next text to hand out. */
+  /** Positions of texts in the order they are handed out (bulk: each window re-sorted by token count). */
+  order: number[];
+  /** Texts whose place in `order` is settled; bulk work past it waits for a `lengths` step. */
+  ordered: number;
+  /** A `lengths` step for this request is with a worker. */
+  measuring: boolean;
+  /** Next position in `order` to hand out. */
   cursor: number;
   inFlight: number;
   parts: Part[];
@@ -51,7 +58,8 @@ interface Slot {
   name: string;
   lanes: Lane[];
   worker: Worker | null;
-  busy: { request: Request; lane: Lane } | null;
+  /** Messages with the worker, oldest first: one, or two when a bulk batch is queued behind the running one. */
+  inFlight: { id: number; request: Request; lane: Lane }[];
   sessions: Map<string, SessionState>;
 }
 
@@ -72,25 +80,36 @@ export interface LaneSchedulerOptions {
 const RT_RECENT_MS = 1000;
 
 /**
+ * Niceness of the bulk worker's threads when it has a worker of its own (Linux): a real-time request, and the
+ * thread serving the window, then take the cores from a bulk batch already running instead of sharing them with it.
+ */
+export const BULK_NICE = 10;
+
+/** Texts measured per `lengths` step: each window is batched by exact token count (enough for near-ideal padding). */
+const sortWindow = (batch: number): number => Math.min(4096, Math.max(256, batch * 4));
+
+/**
  * Fair dispatch of embedding work to inference workers (seed 001's RT and BULK queues, in one process):
  * real-time requests go first; bulk work is handed out in micro-batches so the next slot can always go to a
  * real-time request, and while real-time traffic is present bulk batches shrink and wait for RT to finish.
+ * Bulk batches are formed by exact token count (a `lengths` step per window measures them in the worker), and a
+ * bulk-only worker runs at a lower OS priority with its next batch queued while no real-time traffic is around.
  */
 export class LaneScheduler {
   private readonly queues: Record<Lane, Request[]> = { rt: [], bulk: [] };
   private readonly slots: Slot[];
   private nextId = 1;
-  private readonly waiting = new Map<number, { slot: Slot; request: Request; offset: number; count: number }>();
+  private readonly waiting = new Map<number, { slot: Slot; request: Request; indices: number[] | null }>();
   private lastRtAt = 0;
   private readonly idleTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly options: LaneSchedulerOptions) {
     this.slots = options.sharedWorker
-      ? [{ name: 'inference', lanes: ['rt', 'bulk'], worker: null, busy: null, sessions: new Map() }]
+      ? [{ name: 'inference', lanes: ['rt', 'bulk'], worker: null, inFlight: [], sessions: new Map() }]
       : [
-          { name: 'inference-rt', lanes: ['rt'], worker: null, busy: null, sessions: new Map() },
-          { name: 'inference-bulk', lanes: ['bulk'], worker: null, busy: null, sessions: new Map() },
+          { name: 'inference-rt', lanes: ['rt'], worker: null, inFlight: [], sessions: new Map() },
+          { name: 'inference-bulk', lanes: ['bulk'], worker: null, inFlight: [], sessions: new Map() },
         ];
     this.idleTimer = setInterval(() => this.unloadIdle(), Math.min(30_000, Math.max(1000, options.idleUnloadMs / 4)));
     this.idleTimer.unref();
@@ -105,6 +124,9 @@ export class LaneScheduler {
         batch,
         spec,
         texts,
+        order: [],
+        ordered: 0,
+        measuring: false,
         cursor: 0,
         inFlight: 0,
         parts: [],
@@ -166,6 +188,8 @@ export class LaneScheduler {
     if (slot.worker) return slot.worker;
     const worker = this.options.startWorker(slot.name);
     worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
+    // First message, so the sessions it creates (and their threads) inherit the priority.
+    if (slot.lanes.length === 1 && slot.lanes[0] === 'bulk') worker.postMessage({ type: 'priority', id: this.nextId++, nice: BULK_NICE } satisfies WorkerRequest);
     const lost = (reason: string): void => {
       if (slot.worker !== worker) return;
       slot.worker = null;
@@ -175,7 +199,7 @@ export class LaneScheduler {
         this.waiting.delete(id);
         this.fail(w.request, new AppError('INFERENCE_FAILED', `The inference worker stopped: ${reason}`, { hint: 'Try again; a new worker starts on the next request. See the log if it keeps happening.' }));
       }
-      slot.busy = null;
+      slot.inFlight = [];
       this.dispatch();
     };
     worker.on('error', (err) => lost(err.message));
@@ -189,18 +213,25 @@ export class LaneScheduler {
     const w = this.waiting.get(msg.id);
     if (!w) return;
     this.waiting.delete(msg.id);
-    slot.busy = null;
+    slot.inFlight = slot.inFlight.filter((f) => f.id !== msg.id);
     const r = w.request;
     r.inFlight--;
     if (msg.type === 'error') {
       this.fail(r, msg.error);
+    } else if (msg.type === 'lengths') {
+      // Longest first within the window (stable): batches then pad to texts of their own token count.
+      const window = r.order.slice(r.ordered, r.ordered + msg.lengths.length);
+      const sortedWindow = window.map((pos, k) => ({ pos, len: msg.lengths[k]! })).sort((a, b) => b.len - a.len);
+      sortedWindow.forEach((x, k) => (r.order[r.ordered + k] = x.pos));
+      r.ordered += window.length;
+      r.measuring = false;
     } else if (!r.done) {
       const now = Date.now();
       const prev = slot.sessions.get(msg.session.modelKey);
       slot.sessions.set(msg.session.modelKey, { ...msg.session, lane: w.slot.lanes.length === 1 ? w.slot.lanes[0]! : r.lane, loadedAt: prev?.loadedAt ?? now, lastUsedAt: now });
       r.session = msg.session;
       r.inferenceMs += msg.inferenceMs;
-      r.parts.push({ offset: w.offset, vectors: msg.vectors, dimension: msg.dimension, lengths: msg.lengths, truncated: msg.truncated });
+      r.parts.push({ indices: w.indices!, vectors: msg.vectors, dimension: msg.dimension, lengths: msg.lengths, truncated: msg.truncated });
       if (r.cursor >= r.texts.length && r.inFlight === 0) this.finish(r);
     }
     this.idleCheck(slot);
@@ -209,7 +240,7 @@ export class LaneScheduler {
 
   /** Lets an idle worker stop holding the process open (a CLI run ends when its work is done). */
   private idleCheck(slot: Slot): void {
-    if (!slot.busy) slot.worker?.unref();
+    if (!slot.inFlight.length) slot.worker?.unref();
   }
 
   private finish(r: Request): void {
@@ -221,9 +252,11 @@ export class LaneScheduler {
     const truncated = new Array<boolean>(r.texts.length);
     for (const p of r.parts) {
       if (p.dimension !== dimension) return this.fail(r, new AppError('INFERENCE_FAILED', 'The model returned vectors of different sizes within one request.'));
-      vectors.set(p.vectors, p.offset * dimension);
-      p.lengths.forEach((l, i) => (lengths[p.offset + i] = l));
-      p.truncated.forEach((t, i) => (truncated[p.offset + i] = t));
+      p.indices.forEach((pos, i) => {
+        vectors.set(p.vectors.subarray(i * dimension, (i + 1) * dimension), pos * dimension);
+        lengths[pos] = p.lengths[i]!;
+        truncated[pos] = p.truncated[i]!;
+      });
     }
     r.resolve({
       vectors,
@@ -250,20 +283,43 @@ export class LaneScheduler {
   }
 
   private rtActive(): boolean {
-    return this.slots.some((s) => s.busy?.lane === 'rt') || this.queues.rt.some((r) => r.cursor < r.texts.length);
+    return this.slots.some((s) => s.inFlight.some((f) => f.lane === 'rt')) || this.queues.rt.some((r) => r.cursor < r.texts.length);
   }
 
-  private pick(slot: Slot): { request: Request; count: number } | null {
+  private rtRecent(): boolean {
+    return Date.now() - this.lastRtAt < RT_RECENT_MS;
+  }
+
+  /**
+   * How many messages a slot may hold: one, so the next one can always go to real time; a bulk-only worker gets a
+   * second bulk batch queued behind the running one while no real-time traffic is around, so it never idles
+   * waiting for this thread to answer the last reply and hand out the next batch.
+   */
+  private capacity(slot: Slot): number {
+    return !this.options.sharedWorker && slot.lanes.length === 1 && slot.lanes[0] === 'bulk' && !this.rtRecent() ? 2 : 1;
+  }
+
+  private pick(slot: Slot): { request: Request; count: number; measure: boolean } | null {
     const { rtBatch = 32, bulkBatch = 32, bulkBatchUnderRt = 4 } = this.options;
     if (slot.lanes.includes('rt')) {
       const r = this.queues.rt.find((q) => q.cursor < q.texts.length);
-      if (r) return { request: r, count: r.batch ?? rtBatch };
+      if (r) return { request: r, count: r.batch ?? rtBatch, measure: false };
     }
     if (slot.lanes.includes('bulk')) {
       // The next slot goes to real time: bulk waits while an RT batch runs on another worker (they would share cores).
       if (!this.options.sharedWorker && this.rtActive()) return null;
-      const r = this.queues.bulk.find((q) => q.cursor < q.texts.length);
-      if (r) return { request: r, count: Date.now() - this.lastRtAt < RT_RECENT_MS ? Math.min(bulkBatchUnderRt, r.batch ?? bulkBatch) : (r.batch ?? bulkBatch) };
+      for (const r of this.queues.bulk) {
+        if (r.cursor >= r.texts.length) continue;
+        const batch = r.batch ?? bulkBatch;
+        // Texts not yet placed by token count: measure the next window first (one batch or less needs no sorting).
+        if (r.cursor >= r.ordered) {
+          if (r.measuring) continue;
+          // Batches of one have no padding to save.
+          if (batch > 1 && r.texts.length - r.ordered > batch) return { request: r, count: sortWindow(batch), measure: true };
+          r.ordered = r.texts.length;
+        }
+        return { request: r, count: Math.min(this.rtRecent() ? Math.min(bulkBatchUnderRt, batch) : batch, r.ordered - r.cursor), measure: false };
+      }
     }
     return null;
   }
@@ -271,24 +327,35 @@ export class LaneScheduler {
   private dispatch(): void {
     if (this.closed) return;
     for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const picked = this.pick(slot);
-      if (!picked) continue;
-      const { request: r, count } = picked;
-      const offset = r.cursor;
-      const texts = r.texts.slice(offset, offset + count);
-      r.cursor += texts.length;
-      r.inFlight++;
-      r.startedAt ??= performance.now();
-      const id = this.nextId++;
-      slot.busy = { request: r, lane: r.lane };
-      this.waiting.set(id, { slot, request: r, offset, count: texts.length });
-      try {
-        this.post(slot, { type: 'embed', id, spec: r.spec, texts });
-      } catch (err) {
-        this.waiting.delete(id);
-        slot.busy = null;
-        this.fail(r, new AppError('INFERENCE_FAILED', `Could not start the inference worker: ${(err as Error).message}`));
+      while (slot.inFlight.length < this.capacity(slot)) {
+        const picked = this.pick(slot);
+        if (!picked) break;
+        const { request: r, count, measure } = picked;
+        if (r.order.length < r.texts.length) r.order = r.texts.map((_, i) => i);
+        const id = this.nextId++;
+        let msg: WorkerRequest;
+        if (measure) {
+          const window = r.order.slice(r.ordered, r.ordered + count);
+          r.measuring = true;
+          this.waiting.set(id, { slot, request: r, indices: null });
+          msg = { type: 'lengths', id, spec: r.spec, texts: window.map((i) => r.texts[i]!) };
+        } else {
+          const indices = r.order.slice(r.cursor, r.cursor + count);
+          r.cursor += indices.length;
+          this.waiting.set(id, { slot, request: r, indices });
+          msg = { type: 'embed', id, spec: r.spec, texts: indices.map((i) => r.texts[i]!) };
+        }
+        r.inFlight++;
+        r.startedAt ??= performance.now();
+        slot.inFlight.push({ id, request: r, lane: r.lane });
+        try {
+          this.post(slot, msg);
+        } catch (err) {
+          this.waiting.delete(id);
+          slot.inFlight = slot.inFlight.filter((f) => f.id !== id);
+          this.fail(r, new AppError('INFERENCE_FAILED', `Could not start the inference worker: ${(err as Error).message}`));
+          break;
+        }
       }
     }
   }
@@ -298,7 +365,7 @@ export class LaneScheduler {
     for (const slot of this.slots) {
       for (const s of slot.sessions.values()) {
         if (now - s.lastUsedAt < this.options.idleUnloadMs) continue;
-        if (slot.busy?.request.spec.modelKey === s.modelKey) continue;
+        if (slot.inFlight.some((f) => f.request.spec.modelKey === s.modelKey)) continue;
         slot.sessions.delete(s.modelKey);
         this.post(slot, { type: 'unload', id: this.nextId++, modelKey: s.modelKey });
       }

@@ -90,6 +90,11 @@ export class LoadedModel {
     );
   }
 
+  /** Token counts of texts after truncation (their encodings are kept for the embed that follows). */
+  tokenLengths(texts: string[]): number[] {
+    return this.encoder.measure(texts);
+  }
+
   async embed(texts: string[]): Promise<EmbedBatchResult> {
     const batch = this.encoder.encodeBatch(texts);
     const shape = [batch.batchSize, batch.seqLen];
