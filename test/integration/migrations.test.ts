@@ -225,6 +225,22 @@ describe('re-embedding migration', () => {
     await expect(t.core.invoke('migrations.rollback', { collection: 'kb' })).rejects.toMatchObject({ code: 'MIGRATION_STATE' });
   });
 
+  it('embeds nothing twice when an import lands while the job is paused: the import brings B’s vectors, the job skips them', async () => {
+    const chunks = await prepared(30, 16);
+    const { job } = await t.core.invoke('migrations.start', { collection: 'kb', to: 'tiny@2.0.0', batchSize: 4 });
+    await waitFor(() => ((t.core.jobStore.require(job.id).checkpoint as { cursor?: number } | null)?.cursor ? true : undefined), 30_000);
+    await t.core.invoke('migrations.pause', { collection: 'kb' });
+    const more = await importAndWait(t.core, { name: 'kb', paths: [writeCorpus(path.join(t.home, 'more'), 3, 12, 200)] });
+    expect(more.state).toBe('done');
+    const added = (await t.core.invoke('collections.get', { name: 'kb' })).chunks - chunks;
+    expect(added).toBeGreaterThan(0);
+    await t.core.invoke('migrations.resume', { collection: 'kb' });
+    expect((await t.core.jobs.waitForSettled(job.id)).state).toBe('done');
+    const m = await t.core.invoke('migrations.get', { collection: 'kb' });
+    expect(m).toMatchObject({ state: 'ready', done: chunks + added, total: chunks + added });
+    expect((t.core.jobStore.require(job.id).checkpoint as { embedded: number }).embedded).toBe(chunks);
+  });
+
   it('keeps B complete when documents are imported during the migration, and refuses a second migration', async () => {
     const chunks = await prepared(6, 12);
     await migrated();

@@ -70,7 +70,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
   };
 
   /** One pass over the ready chunks after `from`, two batches in flight: B embeds the next while this one is stored. */
-  const pass = async (ctx: JobContext<Params, Checkpoint>, m: MigrationRow, model: ResolvedModel, cp: Checkpoint, pace: Pace): Promise<Checkpoint> => {
+  const pass = async (ctx: JobContext<Params, Checkpoint>, m: MigrationRow, model: ResolvedModel, cp: Checkpoint, pace: Pace, sweep: boolean): Promise<Checkpoint> => {
     const rowsAfter = db.prepare(
       `SELECT c.id, c.text FROM collection_chunks c JOIN collection_sources s ON s.id = c.source_id
         WHERE c.collection_id = ? AND s.state = 'ready' AND c.id > ? ORDER BY c.id LIMIT ?`,
@@ -81,7 +81,10 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
       const t0 = performance.now();
       const rows = rowsAfter.all(m.collection_id, after, ctx.params.batchSize) as Batch['rows'];
       const index = getIndex(db, m.to_index_id);
-      const todo = index && vectorTableExists(db, index.id) ? rows.filter((r) => !hasVector(db, index.id, r.id)) : rows;
+      // Vectors past the cursor exist only in a reused index or from an import: look them up only then (the
+      // write checks again in its transaction, so a guess here can only cost an embedding, never a duplicate).
+      const foreign = index !== undefined && (sweep || index.vectors !== cp.embedded) && vectorTableExists(db, index.id);
+      const todo = foreign ? rows.filter((r) => !hasVector(db, index.id, r.id)) : rows;
       storeMs += performance.now() - t0;
       const result = todo.length ? embedWithRetry(ctx, model, todo.map((r) => r.text)) : Promise.resolve(null);
       result.catch(() => undefined); // awaited below, or dropped on pause/cancel
@@ -157,7 +160,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         addSample(m.id, getIndex(db, m.to_index_id)?.vectors ?? 0, 0);
         // A pass, then a check that B has every ready chunk (an import may have landed behind the cursor); sweep again if not.
         for (let sweep = 0; ; sweep++) {
-          cp = await pass(ctx, m, model, cp, pace);
+          cp = await pass(ctx, m, model, cp, pace, sweep > 0);
           const complete = db.transaction(() => {
             const total = readyChunkCount(db, m.collection_id);
             const index = getIndex(db, m.to_index_id);
