@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     const bareKnn: number[] = [];
     const ourKnn: number[] = [];
     const ourHits: number[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       let s = performance.now();
       bareStmt.all(blob);
       bareKnn.push(performance.now() - s);

@@ -215,14 +215,34 @@ describe('re-embedding migration', () => {
     await t.core.invoke('migrations.rollback', { collection: 'kb', deleteVectors: true });
     expect((await t.core.invoke('collections.get', { name: 'kb' })).indexes.map((i) => i.version)).toEqual(['1.0.0']);
 
-    const running = await t.core.invoke('migrations.start', { collection: 'kb', to: 'tiny@2.0.0', batchSize: 2 });
-    await waitFor(() => (t.core.jobStore.require(running.job.id).state === 'running' ? true : undefined));
-    const stopped = await t.core.invoke('migrations.rollback', { collection: 'kb' });
+    // A bigger collection, so that the job is still running when the rollback comes.
+    await prepared(30, 16, 'big');
+    const running = await t.core.invoke('migrations.start', { collection: 'big', to: 'tiny@2.0.0', batchSize: 2 });
+    await waitFor(() => ((t.core.jobStore.require(running.job.id).checkpoint as { cursor?: number } | null)?.cursor ? true : undefined), 30_000);
+    const stopped = await t.core.invoke('migrations.rollback', { collection: 'big' });
     expect(stopped.state).toBe('rolled-back');
     const job = await t.core.jobs.waitForSettled(running.job.id);
     expect(job.state).toBe('cancelled');
-    expect((await t.core.invoke('collections.get', { name: 'kb' })).indexes.find((i) => i.version === '2.0.0')?.role).toBe('kept');
-    await expect(t.core.invoke('migrations.rollback', { collection: 'kb' })).rejects.toMatchObject({ code: 'MIGRATION_STATE' });
+    const kept = (await t.core.invoke('collections.get', { name: 'big' })).indexes.find((i) => i.version === '2.0.0');
+    expect(kept?.role).toBe('kept');
+    expect(kept?.vectors).toBeLessThan(stopped.total);
+    await expect(t.core.invoke('migrations.rollback', { collection: 'big' })).rejects.toMatchObject({ code: 'MIGRATION_STATE' });
+  });
+
+  it('embeds nothing twice when an import lands while the job is paused: the import brings B’s vectors, the job skips them', async () => {
+    const chunks = await prepared(30, 16);
+    const { job } = await t.core.invoke('migrations.start', { collection: 'kb', to: 'tiny@2.0.0', batchSize: 4 });
+    await waitFor(() => ((t.core.jobStore.require(job.id).checkpoint as { cursor?: number } | null)?.cursor ? true : undefined), 30_000);
+    await t.core.invoke('migrations.pause', { collection: 'kb' });
+    const more = await importAndWait(t.core, { name: 'kb', paths: [writeCorpus(path.join(t.home, 'more'), 3, 12, 200)] });
+    expect(more.state).toBe('done');
+    const added = (await t.core.invoke('collections.get', { name: 'kb' })).chunks - chunks;
+    expect(added).toBeGreaterThan(0);
+    await t.core.invoke('migrations.resume', { collection: 'kb' });
+    expect((await t.core.jobs.waitForSettled(job.id)).state).toBe('done');
+    const m = await t.core.invoke('migrations.get', { collection: 'kb' });
+    expect(m).toMatchObject({ state: 'ready', done: chunks + added, total: chunks + added });
+    expect((t.core.jobStore.require(job.id).checkpoint as { embedded: number }).embedded).toBe(chunks);
   });
 
   it('keeps B complete when documents are imported during the migration, and refuses a second migration', async () => {

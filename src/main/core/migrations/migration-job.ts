@@ -26,6 +26,8 @@ interface Checkpoint {
 }
 
 const SAMPLE_MS = 1000;
+/** Chunks stored per transaction (each with its checkpoint). */
+const STORE_SLICE = 64;
 const RETRIES = 3;
 
 interface Batch {
@@ -70,7 +72,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
   };
 
   /** One pass over the ready chunks after `from`, two batches in flight: B embeds the next while this one is stored. */
-  const pass = async (ctx: JobContext<Params, Checkpoint>, m: MigrationRow, model: ResolvedModel, cp: Checkpoint, pace: Pace): Promise<Checkpoint> => {
+  const pass = async (ctx: JobContext<Params, Checkpoint>, m: MigrationRow, model: ResolvedModel, cp: Checkpoint, pace: Pace, sweep: boolean): Promise<Checkpoint> => {
     const rowsAfter = db.prepare(
       `SELECT c.id, c.text FROM collection_chunks c JOIN collection_sources s ON s.id = c.source_id
         WHERE c.collection_id = ? AND s.state = 'ready' AND c.id > ? ORDER BY c.id LIMIT ?`,
@@ -81,7 +83,10 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
       const t0 = performance.now();
       const rows = rowsAfter.all(m.collection_id, after, ctx.params.batchSize) as Batch['rows'];
       const index = getIndex(db, m.to_index_id);
-      const todo = index && vectorTableExists(db, index.id) ? rows.filter((r) => !hasVector(db, index.id, r.id)) : rows;
+      // Vectors past the cursor exist only in a reused index or from an import: look them up only then (the
+      // write checks again in its transaction, so a guess here can only cost an embedding, never a duplicate).
+      const foreign = index !== undefined && (sweep || index.vectors !== cp.embedded) && vectorTableExists(db, index.id);
+      const todo = foreign ? rows.filter((r) => !hasVector(db, index.id, r.id)) : rows;
       storeMs += performance.now() - t0;
       const result = todo.length ? embedWithRetry(ctx, model, todo.map((r) => r.text)) : Promise.resolve(null);
       result.catch(() => undefined); // awaited below, or dropped on pause/cancel
@@ -101,26 +106,40 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         await abortableSleep(3000, ctx.signal);
         throw new AppError('CANCELLED', 'The migration was rolled back or cancelled.');
       }
-      const t0 = performance.now();
       if (++batches % 50 === 0) total = readyChunkCount(db, m.collection_id);
-      cp = db.transaction((): Checkpoint => {
-        let inserted = 0;
-        if (out) {
-          const index = getIndex(db, m.to_index_id) as IndexRow;
-          setIndexDimension(db, index, out.dimension);
-          createVectorTable(db, index.id, out.dimension);
-          inserted = insertVectors(db, index.id, batch.todo.map((r) => r.id), out.vectors, out.dimension);
-          db.prepare('UPDATE collection_indexes SET vectors = vectors + ? WHERE id = ?').run(inserted, index.id);
+      // Stored in slices, each with its checkpoint in one transaction, yielding between them: the inference
+      // workers get their next micro-batch from this thread, so one long write would leave them idle.
+      const slot = new Map(batch.todo.map((r, i) => [r.id, i]));
+      for (let from = 0; from < batch.rows.length; from += STORE_SLICE) {
+        if (from > 0) {
+          await new Promise((r) => setImmediate(r));
+          if (ctx.signal.aborted) throw ctx.signal.reason;
         }
-        const saved = { cursor: batch.rows[batch.rows.length - 1]!.id, embedded: cp.embedded + inserted, truncated: cp.truncated + (out?.truncated.length ?? 0) };
-        // The vectors and the checkpoint commit together: a kill before this line loses the batch, after it nothing.
-        ctx.saveCheckpoint(saved);
-        const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
-        patchMigration(db, m.id, { done, total, truncated: saved.truncated });
-        if (pace.sample(done)) addSample(m.id, done, pace.rate ?? 0);
-        return saved;
-      }).immediate();
-      storeMs += performance.now() - t0;
+        const slice = batch.rows.slice(from, from + STORE_SLICE);
+        const ids = slice.flatMap((r) => (slot.has(r.id) ? [r.id] : []));
+        const first = ids.length ? slot.get(ids[0]!)! : 0;
+        const t0 = performance.now();
+        cp = db.transaction((): Checkpoint => {
+          let inserted = 0;
+          let truncated = 0;
+          if (out && ids.length) {
+            const index = getIndex(db, m.to_index_id) as IndexRow;
+            setIndexDimension(db, index, out.dimension);
+            createVectorTable(db, index.id, out.dimension);
+            inserted = insertVectors(db, index.id, ids, out.vectors.subarray(first * out.dimension, (first + ids.length) * out.dimension), out.dimension);
+            db.prepare('UPDATE collection_indexes SET vectors = vectors + ? WHERE id = ?').run(inserted, index.id);
+            truncated = out.truncated.filter((i) => i >= first && i < first + ids.length).length;
+          }
+          const saved = { cursor: slice[slice.length - 1]!.id, embedded: cp.embedded + inserted, truncated: cp.truncated + truncated };
+          // The vectors and the checkpoint commit together: a kill before this line loses the slice, after it nothing.
+          ctx.saveCheckpoint(saved);
+          const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
+          patchMigration(db, m.id, { done, total, truncated: saved.truncated });
+          if (pace.sample(done)) addSample(m.id, done, pace.rate ?? 0);
+          return saved;
+        }).immediate();
+        storeMs += performance.now() - t0;
+      }
       const done = getIndex(db, m.to_index_id)?.vectors ?? 0;
       const eta = pace.rate && pace.rate > 0 ? Math.max(0, total - done) / pace.rate : null;
       ctx.report({
@@ -157,7 +176,7 @@ export function createMigrationJob(services: CoreServices, embeddings: Embedding
         addSample(m.id, getIndex(db, m.to_index_id)?.vectors ?? 0, 0);
         // A pass, then a check that B has every ready chunk (an import may have landed behind the cursor); sweep again if not.
         for (let sweep = 0; ; sweep++) {
-          cp = await pass(ctx, m, model, cp, pace);
+          cp = await pass(ctx, m, model, cp, pace, sweep > 0);
           const complete = db.transaction(() => {
             const total = readyChunkCount(db, m.collection_id);
             const index = getIndex(db, m.to_index_id);

@@ -101,6 +101,26 @@ function StartPanel(): React.JSX.Element {
   );
 }
 
+type Point = { t: number; done: number; rate: number };
+
+/** One series over the run's seconds. */
+function Series({ title, data, dataKey, colour, max }: { title: string; data: Point[]; dataKey: 'done' | 'rate'; colour: string; max?: number }): React.JSX.Element {
+  return (
+    <div>
+      <h3>{title}</h3>
+      <ResponsiveContainer width="100%" height={180}>
+        <LineChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" unit=" s" domain={[0, 'dataMax']} />
+          <YAxis domain={[0, max ?? 'auto']} />
+          <Tooltip />
+          <Line type="linear" dataKey={dataKey} stroke={colour} dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
 function Charts({ m }: { m: MigrationDTO }): React.JSX.Element {
   const data = useMemo(() => {
     const t0 = m.samples[0] ? Date.parse(m.samples[0].at) : 0;
@@ -109,30 +129,8 @@ function Charts({ m }: { m: MigrationDTO }): React.JSX.Element {
   if (data.length < 2) return <p className="muted">The charts fill in as the re-embedding runs.</p>;
   return (
     <div className="charts" data-testid="migration-charts">
-      <div>
-        <h3>Chunks in B</h3>
-        <ResponsiveContainer width="100%" height={180}>
-          <LineChart data={data}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" unit=" s" domain={[0, 'dataMax']} />
-            <YAxis domain={[0, m.total]} />
-            <Tooltip />
-            <Line type="linear" dataKey="done" stroke="var(--accent)" dot={false} isAnimationActive={false} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-      <div>
-        <h3>Chunks per second</h3>
-        <ResponsiveContainer width="100%" height={180}>
-          <LineChart data={data}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" unit=" s" domain={[0, 'dataMax']} />
-            <YAxis />
-            <Tooltip />
-            <Line type="linear" dataKey="rate" stroke="var(--ok)" dot={false} isAnimationActive={false} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+      <Series title="Chunks in B" data={data} dataKey="done" colour="var(--accent)" max={m.total} />
+      <Series title="Chunks per second" data={data} dataKey="rate" colour="var(--ok)" />
     </div>
   );
 }
