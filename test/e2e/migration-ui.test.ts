@@ -37,7 +37,7 @@ describe.skipIf(missing)('the Migrations and Search pages in a browser', () => {
     // Started and paused by this test's own process: the window must find it in the job table.
     const { job } = await core.invoke('migrations.start', { collection: 'kb', to: 'tiny@2.0.0', batchSize: 4 });
     // Paused early: the job writes a progress sample when it starts and when it pauses, so the chart has two points.
-    await waitFor(() => ((core.jobStore.require(job.id).checkpoint as { embedded?: number } | null)?.embedded ?? 0) > 40 ? true : undefined, 30_000);
+    await waitFor(() => ((core.jobStore.require(job.id).checkpoint as { embedded?: number } | null)?.embedded ?? 0) > 0 ? true : undefined, 30_000);
     const paused = await core.invoke('migrations.pause', { collection: 'kb' });
     expect(paused.state).toBe('paused');
     expect(paused.done).toBeLessThan(paused.total);
