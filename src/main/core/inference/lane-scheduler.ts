@@ -77,6 +77,8 @@ export interface LaneSchedulerOptions {
   idleUnloadMs: number;
 }
 
+/** How long closing waits for a worker to finish its current run and release its sessions. */
+const STOP_GRACE_MS = 10_000;
 const RT_RECENT_MS = 1000;
 
 /**
@@ -175,7 +177,31 @@ export class LaneScheduler {
       for (const r of this.queues[lane]) this.fail(r, new AppError('INTERNAL', 'The inference service stopped before this request ran.'));
       this.queues[lane] = [];
     }
-    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+    await Promise.all(this.slots.map((s) => (s.worker ? this.stopWorker(s.worker) : undefined)));
+  }
+
+  /**
+   * Lets the worker finish what it runs and release its sessions before the thread goes: terminating a thread
+   * while onnxruntime is inside a native run can take the whole process down. Bounded, then terminated anyway.
+   */
+  private async stopWorker(worker: Worker): Promise<void> {
+    const id = this.nextId++;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', done);
+        resolve();
+      };
+      const onMessage = (msg: WorkerReply): void => {
+        if (msg.type === 'unloaded' && msg.id === id) done();
+      };
+      const timer = setTimeout(done, STOP_GRACE_MS);
+      worker.on('message', onMessage);
+      worker.once('exit', done);
+      worker.postMessage({ type: 'unload', id, modelKey: null } satisfies WorkerRequest);
+    });
+    await worker.terminate();
   }
 
   private post(slot: Slot, msg: WorkerRequest): void {
