@@ -20,8 +20,7 @@ export type BertWeights = Map<string, WeightTensor>;
 
 /** Within a concept, a word is the concept vector plus this much independent noise (cosine ≈ 1/(1+σ²) ≈ 0.89). */
 const CONCEPT_NOISE = 0.35;
-/** Position and token-type embeddings, relative to a word embedding: small, so texts differ by their words. */
-const POSITION_SCALE = 0.1;
+/** Token-type embeddings, relative to a word embedding: small, so texts differ by their words (positions: spec.positionScale). */
 const TOKEN_TYPE_SCALE = 0.05;
 /** Query/key weights (× 1/√hidden): attention scores of about ±0.25, so attention is spread over the context. */
 const QK_SCALE = 0.5;
@@ -70,7 +69,7 @@ export function bertWeights(spec: ResolvedSpec, vocab: Vocabulary): BertWeights 
       for (let j = 0; j < H; j++) row[j] = ((concepts[base + j] ?? 0) + rng.gaussian() * unit * CONCEPT_NOISE) * mix;
     });
   });
-  put('embeddings.position_embeddings.weight', [spec.maxPositionEmbeddings, H], gaussian(unit * POSITION_SCALE));
+  put('embeddings.position_embeddings.weight', [spec.maxPositionEmbeddings, H], gaussian(unit * spec.positionScale));
   put('embeddings.token_type_embeddings.weight', [2, H], gaussian(unit * TOKEN_TYPE_SCALE));
   layerNorm('embeddings.LayerNorm');
 

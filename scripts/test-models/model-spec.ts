@@ -26,11 +26,17 @@ export interface ModelSpec {
   int8?: boolean;
   /** Weight storage in the quantized model (default int8, as onnxruntime's quantize_dynamic). */
   weightType?: WeightType;
+  /**
+   * Weight of position embeddings against word embeddings (default 0.1). Around 10 and above the vectors say more
+   * about a text's length than its words: a deliberately poor model, for tests of quality gates.
+   */
+  positionScale?: number;
 }
 
 export type ModelPreset = 'tiny-32' | 'tiny-64' | 'minilm-l6';
 
 const SEED = 20240601;
+const DEFAULT_POSITION_SCALE = 0.1;
 
 export const MODEL_PRESETS: Readonly<Record<ModelPreset, ModelSpec>> = {
   'tiny-32': {
@@ -85,11 +91,13 @@ export function resolveSpec(spec: ModelSpec | ModelPreset): ResolvedSpec {
     normalize: s.normalize ?? true,
     int8: s.int8 ?? false,
     weightType: s.weightType ?? 'int8',
+    positionScale: s.positionScale ?? DEFAULT_POSITION_SCALE,
   };
   const positive = ['hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositionEmbeddings', 'maxSeqLength'] as const;
   for (const key of positive) {
     if (!Number.isInteger(resolved[key]) || resolved[key] <= 0) throw new Error(`spec ${s.name}: ${key} must be a positive integer`);
   }
+  if (!(resolved.positionScale >= 0)) throw new Error(`spec ${s.name}: positionScale must be ≥ 0`);
   if (resolved.hiddenSize % resolved.numHeads !== 0) throw new Error(`spec ${s.name}: hiddenSize must be divisible by numHeads`);
   if (resolved.maxSeqLength > resolved.maxPositionEmbeddings) throw new Error(`spec ${s.name}: maxSeqLength exceeds maxPositionEmbeddings`);
   return resolved;

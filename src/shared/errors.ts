@@ -64,6 +64,10 @@ export const ERROR_CODES = {
   MIGRATION_STATE: { http: 409, retryable: false },
   /** A migration's dry-run found a blocking problem (B not downloaded or not validated, no disk space…); issues list them. */
   MIGRATION_REFUSED: { http: 409, retryable: false },
+  /** The quality gate failed: a rollout was refused, or rolled back (the message has the numbers). */
+  GATE_FAILED: { http: 409, retryable: false },
+  /** The quality gate cannot run: no golden queries yet, or no migration ready to compare. */
+  GATE_NOT_READY: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: false },
 } as const;
 

@@ -75,3 +75,34 @@ export function useCollectionsHome(prefix: string): CollectionsHome {
   });
   return t;
 }
+
+const CONTENT_WORDS = `time year day week month morning evening night hour people friend family home house room door window city
+country world company office work job team project task plan report meeting email message phone computer system
+software model data file folder document page text word search index query result error problem question answer
+help support service user account password login server network database cloud storage memory disk version update
+install download upload backup restore price cost money bank card payment order delivery product market customer
+sale salary tax school student teacher book language science research test example water food coffee tea bread soup
+apple milk weather rain snow sun wind summer winter spring car train bus road street travel trip hotel airport
+flight ticket map`.split(/\s+/);
+
+/**
+ * Documents whose sentences are distinct random draws of everyday words (deterministic per seed): unlike
+ * writeCorpus's repeated topics, each chunk has words of its own, so a query made from one sentence has one
+ * right answer and retrieval quality can be measured.
+ */
+export function writeVariedCorpus(dir: string, files: number, sentences = 8, seed = 1): string {
+  fs.mkdirSync(dir, { recursive: true });
+  let state = seed >>> 0 || 1;
+  const next = (n: number): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % n;
+  };
+  for (let f = 0; f < files; f++) {
+    const text = Array.from({ length: sentences }, (_, i) => {
+      const words = Array.from({ length: 7 + next(4) }, () => CONTENT_WORDS[next(CONTENT_WORDS.length)]!);
+      return `${words.join(' ')}.${i % 4 === 3 ? '\n\n' : ' '}`;
+    }).join('');
+    fs.writeFileSync(path.join(dir, `doc-${String(f).padStart(4, '0')}.txt`), text.trim());
+  }
+  return dir;
+}

@@ -13,6 +13,7 @@ import { registerEnsureCommand } from './commands/ensure-command';
 import { registerInferenceCommands } from './commands/inference-command';
 import { registerInventoryCommands } from './commands/inventory-command';
 import { registerJobsCommands } from './commands/jobs-command';
+import { registerGateCommands } from './commands/gate-commands';
 import { registerMigrateCommands } from './commands/migrate-commands';
 import { registerRegistryCommands } from './commands/registry-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBenchCommands(program, ctx);
   registerCollectionCommands(program, ctx);
   registerMigrateCommands(program, ctx);
+  registerGateCommands(program, ctx);
   // Sub-commands too (`jobs show`, `collection import`): a usage error there must also exit 2, not end the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());

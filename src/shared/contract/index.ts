@@ -5,6 +5,7 @@ import { benchContract } from './bench';
 import { collectionsContract } from './collections';
 import { hubContract } from './hub';
 import { detectContract } from './detect';
+import { gateContract } from './gate';
 import { cleanupContract, ensureContract, recommendedContract } from './ensure';
 import { inferenceContract } from './inference';
 import { inventoryContract } from './inventory';
@@ -21,6 +22,7 @@ export * from './define';
 export * from './detect';
 export * from './ensure';
 export * from './events';
+export * from './gate';
 export * from './hub';
 export * from './inference';
 export * from './inventory';
@@ -47,6 +49,7 @@ export const contract = {
   ...benchContract,
   ...collectionsContract,
   ...migrationsContract,
+  ...gateContract,
 };
 
 export type Contract = typeof contract;

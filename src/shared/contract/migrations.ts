@@ -123,6 +123,24 @@ export type MigrationDTO = z.infer<typeof MigrationSchema>;
 
 const ByCollection = z.object({ collection: CollectionNameSchema });
 
+/** What changed which version serves a collection: the audit trail of its migrations. */
+export const SERVING_EVENTS = ['created', 'migration-started', 'rollout', 'rollout-refused', 'rolled-back', 'finalized'] as const;
+
+export const ServingEntrySchema = z.object({
+  at: z.string(),
+  event: z.enum(SERVING_EVENTS),
+  migrationId: z.number().int().nullable(),
+  /** `model@version` serving every search not routed to the candidate. */
+  current: z.string(),
+  candidate: z.string().nullable(),
+  /** Share of searches the candidate answers after this event. */
+  rolloutPercent: z.number(),
+  /** Who or what did it and why: the admin, or the quality gate with its numbers. */
+  reason: z.string(),
+  gateRunId: z.number().int().nullable(),
+});
+export type ServingEntryDTO = z.infer<typeof ServingEntrySchema>;
+
 export const migrationsContract = {
   'migrations.plan': query(
     'Dry-run a re-embedding migration: chunk and token counts, estimated time from B’s benchmark, extra disk, whether B is downloaded and validated',
@@ -154,8 +172,8 @@ export const migrationsContract = {
     CompareReportSchema,
   ),
   'migrations.setRollout': mutation(
-    'Route this share of searches (0–100 %) to B, deterministically per query',
-    z.object({ collection: CollectionNameSchema, percent: z.number().min(0).max(100) }),
+    'Route this share of searches (0–100 %) to B, deterministically per query; with a golden query set, the quality gate runs first',
+    z.object({ collection: CollectionNameSchema, percent: z.number().min(0).max(100), skipGate: z.boolean().default(false) }),
     MigrationSchema,
   ),
   'migrations.setShadow': mutation(
@@ -167,6 +185,11 @@ export const migrationsContract = {
     'B becomes the collection’s current version; A’s vectors are deleted (confirm) or kept (keepPrevious)',
     z.object({ collection: CollectionNameSchema, confirm: z.boolean().default(false), keepPrevious: z.boolean().default(false) }),
     MigrationSchema,
+  ),
+  'migrations.history': query(
+    'Which version served the collection when, and why it changed (rollouts, gate decisions, rollbacks, finalize), oldest first',
+    ByCollection,
+    z.array(ServingEntrySchema),
   ),
   'migrations.rollback': mutation(
     'A serves 100 % at once; the job stops if it runs; B’s vectors are kept (default) or deleted',

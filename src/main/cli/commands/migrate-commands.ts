@@ -6,8 +6,9 @@ import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { followJob, jobOutcome } from '../follow-job';
 import { parseCount } from './collection-commands';
+import { describeHistory } from './gate-commands';
 
-const ACTIONS = ['start', 'status', 'pause', 'resume', 'cancel'] as const;
+const ACTIONS = ['start', 'status', 'pause', 'resume', 'cancel', 'history'] as const;
 type Action = (typeof ACTIONS)[number];
 
 const seconds = (s: number | null): string => {
@@ -111,6 +112,10 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
         printResult(ctx.io, json, await core.invoke('migrations.get', { collection }), describeMigration);
         return;
       }
+      if (action === 'history') {
+        printResult(ctx.io, json, await core.invoke('migrations.history', { collection }), describeHistory);
+        return;
+      }
       const method = action === 'status' ? 'migrations.get' : action === 'pause' ? 'migrations.pause' : 'migrations.cancel';
       printResult(ctx.io, json, await core.invoke(method, { collection }), describeMigration);
     });
@@ -133,12 +138,13 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
 
   program
     .command('rollout')
-    .description('Route this share of searches to B (0, 10, 50, 100 or any percentage), the same query always to the same version')
+    .description('Route this share of searches to B (0, 10, 50, 100 or any percentage), the same query always to the same version; with golden queries, the quality gate runs first')
     .argument('<collection>', 'collection')
     .argument('<percent>', '0–100', parsePercent)
+    .option('--skip-gate', 'take the step without running the quality gate (recorded in the history)')
     .option('--json', 'print JSON')
-    .action(async (collection: string, percent: number, _o, cmd: Command) => {
-      printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('migrations.setRollout', { collection, percent }), describeMigration);
+    .action(async (collection: string, percent: number, opts: { skipGate?: boolean }, cmd: Command) => {
+      printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('migrations.setRollout', { collection, percent, skipGate: Boolean(opts.skipGate) }), describeMigration);
     });
 
   program

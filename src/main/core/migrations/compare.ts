@@ -22,7 +22,7 @@ export function rankCorrelation(a: readonly number[], b: readonly number[]): num
 }
 
 /** A query made from a chunk: its first sentence (at most 200 characters), the way a person would ask for it. */
-function queryFromChunk(text: string): string {
+export function queryFromChunk(text: string): string {
   const first = splitSegments(text)[0];
   const sentence = first ? text.slice(first.start, first.end) : text;
   if (sentence.length <= QUERY_CHARS) return sentence;
@@ -31,7 +31,7 @@ function queryFromChunk(text: string): string {
 }
 
 /** Chunks spread evenly over the collection (the same ones every time for the same collection). */
-function sampleChunks(services: CoreServices, c: CollectionRow, n: number): Array<{ id: number; text: string }> {
+export function sampleChunks(services: CoreServices, c: CollectionRow, n: number): Array<{ id: number; text: string }> {
   const ids = services.db
     .prepare("SELECT c.id FROM collection_chunks c JOIN collection_sources s ON s.id = c.source_id WHERE c.collection_id = ? AND s.state = 'ready' ORDER BY c.id")
     .pluck()

@@ -4,6 +4,7 @@ import { vectorBytes } from '../collections/vector-store';
 import type { CoreServices } from '../core-services';
 import { FINAL_STATES } from '../jobs/job-store';
 import { getMigration, patchMigration, type MigrationRow } from './migration-store';
+import { logServing } from './serving-log';
 
 /** One `migration_history` entry of a chunk re-embedded by a collection migration (seed 003's shape, plus who and how). */
 export interface ReembedHistoryEntry {
@@ -50,6 +51,7 @@ export function finalizeMigration(services: CoreServices, c: CollectionRow, m: M
     ).run(m.to_model, m.to_version, fresh.embedded_at ?? now, JSON.stringify(entry), c.name);
     const text = `Finalized: ${m.to_model}@${m.to_version} serves "${c.name}"; ${a.model}@${a.version}'s vectors were ${opts.keepPrevious ? 'kept' : 'deleted'}.`;
     patchMigration(db, m.id, { state: 'finalized', finished_at: now, rollout_percent: 100, shadow: 0, outcome: text, done: b.vectors, total: readyChunkCount(db, c.id) });
+    logServing(db, c, fresh, { event: 'finalized', rolloutPercent: 100, reason: `Finalized by the admin; ${a.model}@${a.version}'s vectors ${opts.keepPrevious ? 'kept' : 'deleted'}.` });
     return text;
   }).immediate();
   services.bus.emit('collection.changed', { collection: c.name, action: 'finalize' });
@@ -57,24 +59,33 @@ export function finalizeMigration(services: CoreServices, c: CollectionRow, m: M
   return outcome;
 }
 
+export interface RollbackOptions {
+  deleteVectors: boolean;
+  /** Why, for the outcome and the serving log (default: the admin asked). */
+  reason?: string;
+  gateRunId?: number;
+}
+
 /**
  * A serves 100 % at once: the row turns `rolled-back` first (so the job, told to stop next, leaves B's vectors
  * alone), then the job is cancelled, then B's vectors are deleted if asked — else kept, and a later migration to
  * the same version continues from them.
  */
-export async function rollbackMigration(services: CoreServices, c: CollectionRow, m: MigrationRow, opts: { deleteVectors: boolean }): Promise<string> {
+export async function rollbackMigration(services: CoreServices, c: CollectionRow, m: MigrationRow, opts: RollbackOptions): Promise<string> {
   const { db } = services;
   if (m.state !== 'active' && m.state !== 'ready') {
     throw new AppError('MIGRATION_STATE', `The last migration of "${c.name}" is ${m.state}; there is nothing to roll back.`);
   }
   const now = new Date().toISOString();
   const b = getIndex(db, m.to_index_id);
-  const text = `Rolled back: ${m.from_model}@${m.from_version} serves "${c.name}" (100 %); ${m.to_model}@${m.to_version}'s ${b?.vectors ?? 0} vectors were ${opts.deleteVectors ? 'deleted' : 'kept'}.`;
+  const reason = opts.reason ?? 'Rolled back by the admin.';
+  const text = `${opts.reason ? `${opts.reason} ` : ''}Rolled back: ${m.from_model}@${m.from_version} serves "${c.name}" (100 %); ${m.to_model}@${m.to_version}'s ${b?.vectors ?? 0} vectors were ${opts.deleteVectors ? 'deleted' : 'kept'}.`;
   db.transaction(() => {
     const fresh = getMigration(db, m.id);
     if (!fresh || (fresh.state !== 'active' && fresh.state !== 'ready')) throw new AppError('MIGRATION_STATE', 'The migration changed meanwhile; look at it again.');
     db.prepare('UPDATE collection_indexes SET live = 0 WHERE id = ?').run(m.to_index_id);
     patchMigration(db, m.id, { state: 'rolled-back', rollout_percent: 0, shadow: 0, finished_at: now, outcome: text, done: getIndex(db, m.to_index_id)?.vectors ?? 0, total: readyChunkCount(db, c.id) });
+    logServing(db, c, fresh, { event: 'rolled-back', rolloutPercent: 0, reason, gateRunId: opts.gateRunId });
   }).immediate();
   const job = m.job_id === null ? undefined : services.jobStore.get(m.job_id);
   if (job && !FINAL_STATES.includes(job.state)) await services.jobs.cancel(job.id).catch(() => undefined);

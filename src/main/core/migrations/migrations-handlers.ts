@@ -4,12 +4,14 @@ import { currentIndex, ensureIndex, readyChunkCount, requireCollection, type Col
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
 import type { EmbeddingService } from '../inference/embedding-service';
+import type { QualityGate } from '../quality-gate/quality-gate';
 import { compareVersions } from './compare';
 import { finalizeMigration, rollbackMigration } from './finalize';
 import { planMigration } from './migration-plan';
 import { getMigration, latestMigration, MIGRATION_JOB, openMigration, patchMigration, reconcile, requireLatest, requireOpen, toMigrationDTO, type MigrationRow } from './migration-store';
+import { logServing, servingHistory } from './serving-log';
 
-export function createMigrationsHandlers(services: CoreServices, embeddings: EmbeddingService): DomainHandlers<typeof migrationsContract> {
+export function createMigrationsHandlers(services: CoreServices, embeddings: EmbeddingService, gate: QualityGate): DomainHandlers<typeof migrationsContract> {
   const { db } = services;
   const dto = (c: CollectionRow, id: number) => toMigrationDTO(services, c.name, getMigration(db, id)!);
   const changed = (c: CollectionRow, id: number, action: string): void => services.bus.emit('migration.changed', { collection: c.name, migrationId: id, action });
@@ -50,7 +52,7 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
         // A kept index of B (an earlier rollback or failure) is reused: the job embeds only what it lacks.
         const b = ensureIndex(db, c.id, plan.to.model, plan.to.version, { live: true });
         const now = new Date().toISOString();
-        return Number(
+        const newId = Number(
           db
             .prepare(
               `INSERT INTO collection_migrations (collection_id, from_model, from_version, from_dimension, to_model, to_version, to_dimension, to_index_id, state, total, created_at, updated_at)
@@ -58,6 +60,8 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
             )
             .run(c.id, c.model, c.version, a.dimension, plan.to.model, plan.to.version, plan.to.dimension, b.id, readyChunkCount(db, c.id), now, now).lastInsertRowid,
         );
+        logServing(db, c, getMigration(db, newId)!, { event: 'migration-started', rolloutPercent: 0, reason: `Re-embedding with ${plan.to.model}@${plan.to.version} started; ${c.model}@${c.version} keeps serving every search.` });
+        return newId;
       }).immediate();
       const job = services.jobs.start(MIGRATION_JOB, { migrationId: id, collection: c.name, batchSize });
       patchMigration(db, id, { job_id: job.id });
@@ -120,10 +124,26 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
       return report;
     },
 
-    'migrations.setRollout': ({ collection, percent }) => {
+    'migrations.setRollout': async ({ collection, percent, skipGate }) => {
       const c = requireCollection(db, collection);
       const m = percent > 0 ? requireReady(c, 'Routing searches to B') : open(c);
-      patchMigration(db, m.id, { rollout_percent: percent });
+      if (percent === m.rollout_percent) return dto(c, m.id);
+      // Every step up or down that leaves B serving is a gate check; going back to 0 % never waits for one.
+      const passed = percent > 0 && !skipGate ? await gate.beforeRolloutStep(c, m, percent) : null;
+      const reason =
+        percent === 0
+          ? 'Set by the admin: A serves every search.'
+          : skipGate
+            ? 'Set by the admin with the quality gate skipped.'
+            : passed
+              ? `Set by the admin; ${passed.summary}`
+              : 'Set by the admin; no golden queries, so the quality gate did not run.';
+      db.transaction(() => {
+        const fresh = getMigration(db, m.id);
+        if (!fresh || (fresh.state !== 'ready' && (percent > 0 || fresh.state !== 'active'))) throw new AppError('MIGRATION_STATE', 'The migration changed meanwhile; look at it again.');
+        patchMigration(db, m.id, { rollout_percent: percent });
+        logServing(db, c, fresh, { event: 'rollout', rolloutPercent: percent, reason, gateRunId: passed?.id ?? null });
+      }).immediate();
       changed(c, m.id, 'rollout');
       return dto(c, m.id);
     },
@@ -142,6 +162,8 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
       finalizeMigration(services, c, m, { confirm, keepPrevious });
       return toMigrationDTO(services, c.name, getMigration(db, m.id)!);
     },
+
+    'migrations.history': ({ collection }) => servingHistory(db, requireCollection(db, collection)),
 
     'migrations.rollback': async ({ collection, deleteVectors }) => {
       const c = requireCollection(db, collection);

@@ -54,5 +54,19 @@ export const migrationsSchema: DomainSchema = {
       candidate_ids TEXT NOT NULL
     );
     CREATE INDEX collection_shadow_log_migration ON collection_shadow_log(migration_id, id);`,
+    // v2: the audit trail of which version served when, and why it changed (see serving-log.ts).
+    `CREATE TABLE collection_serving_log (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+      migration_id INTEGER REFERENCES collection_migrations(id) ON DELETE SET NULL,
+      at TEXT NOT NULL,
+      event TEXT NOT NULL,
+      current TEXT NOT NULL,
+      candidate TEXT,
+      rollout_percent REAL NOT NULL,
+      reason TEXT NOT NULL,
+      gate_run_id INTEGER
+    );
+    CREATE INDEX collection_serving_log_collection ON collection_serving_log(collection_id, id);`,
   ],
 };
