@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failure, useDetectFixture } from '../support/detect-fixture';
 import { startFakeOllama } from '../support/ollama-server';
-import { startFakeOllamaRegistry, type FakeOllamaRegistry } from '../support/ollama-registry';
+import { republishedManifest, startFakeOllamaRegistry, type FakeOllamaRegistry } from '../support/ollama-registry';
 import { runCliProcess } from '../support/run-cli';
 import { fakeGguf, makeOllamaModel, sha256 } from '../support/tool-trees';
 import { waitFor } from '../support/wait-for';
@@ -30,15 +30,7 @@ const NEW_PARAMS = '{"stop":["<|end|>","<end_of_turn>"]}';
 
 /** Upstream republishes the tag: same weights, new params, and a chat template layer appears. */
 function republish(): { head: string; body: string } {
-  const m = JSON.parse(pulled.toString('utf8')) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
-  const params = NEW_PARAMS;
-  const template = '<start_of_turn>user\n{{ .Prompt }}<end_of_turn>';
-  m.layers = [
-    m.layers[0]!,
-    { mediaType: 'application/vnd.ollama.image.template', digest: `sha256:${sha256(template)}`, size: template.length },
-    { mediaType: 'application/vnd.ollama.image.params', digest: `sha256:${sha256(params)}`, size: params.length },
-  ];
-  const body = JSON.stringify(m);
+  const body = republishedManifest(pulled, NEW_PARAMS, '<start_of_turn>user\n{{ .Prompt }}<end_of_turn>');
   return { head: registry.setManifest('library/gemma2', '2b', body), body };
 }
 

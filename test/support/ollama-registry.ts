@@ -18,6 +18,21 @@ export interface FakeOllamaRegistry {
   close(): Promise<void>;
 }
 
+/**
+ * A tag as upstream republishes it: the same weights (the first layer), a chat template layer added, the params
+ * layer replaced by `params`. The JSON as Ollama writes manifests (compact), ready for `setManifest`.
+ */
+export function republishedManifest(pulled: Buffer, params: string, template: string): string {
+  const m = JSON.parse(pulled.toString('utf8')) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
+  const layer = (mediaType: string, text: string): { mediaType: string; digest: string; size: number } => ({
+    mediaType,
+    digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
+    size: Buffer.byteLength(text),
+  });
+  m.layers = [m.layers[0]!, layer('application/vnd.ollama.image.template', template), layer('application/vnd.ollama.image.params', params)];
+  return JSON.stringify(m);
+}
+
 const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 
 function ociError(res: http.ServerResponse, status: number, code: string, message: string, detail: unknown): void {
