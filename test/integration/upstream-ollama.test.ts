@@ -96,6 +96,14 @@ describe('upstream changes of Ollama models', () => {
     expect((await core.jobs.waitForSettled(started.job!.id)).state).toBe('done');
     expect(t.fake.requests.filter((r) => r.path === '/api/pull').map((r) => r.body)).toEqual([expect.objectContaining({ name: 'gemma2:2b' })]);
     await waitFor(async () => (await core.invoke('upstream.last', {})).models[0]?.status === 'up-to-date');
+    await core.close();
+    t.core = undefined;
+
+    // The CLI follows the pull to its end; nothing is registered (Ollama replaced the tag in place).
+    registry.setManifest('library/gemma2', '2b', republishedManifest(pulled, NEW_PARAMS, '{{ .Prompt }}'));
+    const cli = await runCliProcess(['update', 'ollama:gemma2:2b', '--json'], env());
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ started: true, repo: 'gemma2:2b', job: { kind: 'ollama.pull', state: 'done' } });
   });
 
   it('update fails with the usual message when the Ollama server is not running; HF_HUB_OFFLINE refuses Ollama checks too', async () => {
@@ -105,6 +113,9 @@ describe('upstream changes of Ollama models', () => {
     expect(err.code).toBe('OLLAMA_UNAVAILABLE');
     expect(err.message).toBe('Ollama is not running at http://127.0.0.1:9; start it with `ollama serve`.');
     await core.close();
+    const cli = await runCliProcess(['update', 'ollama:gemma2:2b'], env());
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('Ollama is not running at http://127.0.0.1:9; start it with `ollama serve`.');
 
     registry.requests.length = 0;
     const offline = t.open(env({ HF_HUB_OFFLINE: '1' }));
