@@ -16,6 +16,9 @@ let home: string;
 let core: Core;
 let original: HubFileInput[];
 
+/** The hub emulator, and an Ollama store of this test's own (empty), so the machine's Ollama models stay out. */
+const hubEnv = (extra: Record<string, string> = {}): Record<string, string> => ({ HF_ENDPOINT: hub.url, OLLAMA_MODELS: path.join(home, 'ollama'), ...extra });
+
 beforeAll(async () => {
   original = hubFilesFromFolder(testModel('tiny-32'));
   hub = await startHubServer({ repos: [{ id: REPO, files: original }] });
@@ -27,7 +30,7 @@ beforeEach(async () => {
   // Every test starts from the same upstream: one commit on main.
   hub.repos.set(REPO, buildRepo({ id: REPO, files: original }));
   home = makeTempDir('mc-upstream-');
-  core = openTestCore(home, { HF_ENDPOINT: hub.url });
+  core = openTestCore(home, hubEnv());
   const job = await core.invoke('hub.download', { repo: REPO });
   expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
   await core.invoke('registry.upsertModel', { name: 'tiny', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: REPO, revision: null } });
@@ -54,7 +57,7 @@ describe('upstream changes', () => {
   it('says a model is up to date, then lists exactly which files changed upstream without downloading them', async () => {
     const first = await core.invoke('upstream.check', {});
     expect(first.models).toHaveLength(1);
-    expect(first.models[0]).toMatchObject({ repo: REPO, branch: 'main', status: 'up-to-date', registryModels: ['tiny'] });
+    expect(first.models[0]).toMatchObject({ source: 'hf', repo: REPO, branch: 'main', status: 'up-to-date', registryModels: ['tiny'] });
 
     const head = pushNewExport();
     hub.requests.length = 0;
@@ -104,17 +107,17 @@ describe('upstream changes', () => {
 
   it('refuses to go online with HF_HUB_OFFLINE=1, and the CLI exits 1 when something changed', async () => {
     await core.close();
-    const offline = openTestCore(home, { HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: '1' });
+    const offline = openTestCore(home, hubEnv({ HF_HUB_OFFLINE: '1' }));
     try {
       await expect(offline.invoke('upstream.check', {})).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'HUB_OFFLINE');
     } finally {
       await offline.close();
     }
     pushNewExport();
-    const cli = await runCliProcess(['outdated'], testEnv(home, { HF_ENDPOINT: hub.url }));
+    const cli = await runCliProcess(['outdated'], testEnv(home, hubEnv()));
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('changed  onnx/model.onnx');
     expect(cli.stdout).toContain('model-center update');
-    core = openTestCore(home, { HF_ENDPOINT: hub.url });
+    core = openTestCore(home, hubEnv());
   });
 });

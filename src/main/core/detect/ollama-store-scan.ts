@@ -20,11 +20,42 @@ function blobPath(root: string, digest: string): string {
   return path.join(root, 'blobs', digest.replace(':', '-'));
 }
 
+/** One manifest file of a store: the model name it stands for and the registry path it was pulled from. */
+export interface OllamaManifestFile {
+  file: string;
+  name: string;
+  host: string;
+  namespace: string;
+  model: string;
+  tag: string;
+}
+
+/** A manifest's layers (config first) and its digest: sha256 of the file's bytes, the ID `ollama list` shows. */
+export interface ParsedOllamaManifest {
+  digest: string;
+  layers: Array<{ mediaType: string; digest: string; size: number }>;
+}
+
+/** Null when the bytes are not a manifest of the expected shape. */
+export function parseOllamaManifest(raw: Buffer): ParsedOllamaManifest | null {
+  let parsed;
+  try {
+    parsed = Manifest.safeParse(JSON.parse(raw.toString('utf8')));
+  } catch {
+    return null;
+  }
+  if (!parsed.success) return null;
+  return {
+    digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+    layers: [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers],
+  };
+}
+
 /** Every manifest file in one Ollama store with the model name it stands for. */
-async function listManifests(root: string): Promise<Array<{ file: string; name: string }>> {
+export async function listOllamaManifests(root: string): Promise<OllamaManifestFile[]> {
   const manifests = path.join(root, 'manifests');
   if (!(await isDir(manifests))) return [];
-  const out: Array<{ file: string; name: string }> = [];
+  const out: OllamaManifestFile[] = [];
   for (const host of await listDirs(manifests)) {
     for (const ns of await listDirs(path.join(manifests, host))) {
       for (const model of await listDirs(path.join(manifests, host, ns))) {
@@ -35,7 +66,7 @@ async function listManifests(root: string): Promise<Array<{ file: string; name: 
         } catch {
           continue;
         }
-        for (const tag of tags) out.push({ file: path.join(dir, tag), name: ollamaNameFromManifestPath(host, ns, model, tag) });
+        for (const tag of tags) out.push({ file: path.join(dir, tag), name: ollamaNameFromManifestPath(host, ns, model, tag), host, namespace: ns, model, tag });
       }
     }
   }
@@ -45,7 +76,7 @@ async function listManifests(root: string): Promise<Array<{ file: string; name: 
 /** Models in one Ollama store, read from manifests and blobs so they show even when no server runs. */
 export async function scanOllamaStore(root: string, warnings: string[]): Promise<DetectedModelDTO[]> {
   const out: DetectedModelDTO[] = [];
-  for (const { file, name } of await listManifests(root)) {
+  for (const { file, name } of await listOllamaManifests(root)) {
     const entry = await readManifest(root, file, name, warnings);
     if (entry) out.push(entry);
   }
@@ -61,15 +92,10 @@ export async function ollamaBytesFreed(root: string, names: string[]): Promise<M
   const gone = new Set(names);
   const keptBlobs = new Set<string>();
   const goneBlobs = new Map<string, string[]>();
-  for (const { file, name } of await listManifests(root)) {
-    let parsed;
-    try {
-      parsed = Manifest.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-    } catch {
-      continue;
-    }
-    if (!parsed.success) continue;
-    const digests = [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers].map((l) => l.digest);
+  for (const { file, name } of await listOllamaManifests(root)) {
+    const parsed = parseOllamaManifest(await fs.readFile(file).catch(() => Buffer.alloc(0)));
+    if (!parsed) continue;
+    const digests = parsed.layers.map((l) => l.digest);
     if (gone.has(name)) goneBlobs.set(name, digests);
     else for (const d of digests) keptBlobs.add(d);
   }
@@ -95,21 +121,16 @@ async function readManifest(root: string, file: string, name: string, warnings: 
     warnings.push(`Cannot read Ollama manifest ${file}: ${(err as Error).message}`);
     return null;
   }
-  let parsed;
-  try {
-    parsed = Manifest.safeParse(JSON.parse(raw.toString('utf8')));
-  } catch {
-    parsed = null;
-  }
+  const parsed = parseOllamaManifest(raw);
   const st = await fs.stat(file);
-  if (!parsed?.success) {
+  if (!parsed) {
     return {
       source: 'ollama', name, sizeBytes: 0, location: file, revision: null, complete: false,
       missing: ['manifest is not valid JSON of the expected shape (re-pull the model)'],
       lastUsed: null, notes: [], language: null, running: false, revisions: [], registryModel: null,
     };
   }
-  const layers = [...(parsed.data.config ? [parsed.data.config] : []), ...parsed.data.layers];
+  const { layers } = parsed;
   const missing: string[] = [];
   let size = 0;
   for (const layer of layers) {
@@ -122,7 +143,7 @@ async function readManifest(root: string, file: string, name: string, warnings: 
     }
   }
   // `ollama list` shows the manifest's own sha256 as the model id; its first 12 hex digits are what people recognise.
-  const digest = createHash('sha256').update(raw).digest('hex');
+  const digest = parsed.digest.slice('sha256:'.length);
   return {
     source: 'ollama',
     name,

@@ -19,6 +19,15 @@ export function ollamaKey(name: string): string {
   return last.includes(':') ? name : `${name}:latest`;
 }
 
+/**
+ * A name as the store lists it (`ollamaNameFromManifestPath`): `ollama:` prefix dropped, `:latest` added, and
+ * Ollama's own registry and `library/` namespace left out, so `registry.ollama.ai/library/llama3` is `llama3:latest`.
+ */
+export function ollamaStoreName(ref: string): string {
+  const name = ollamaKey(ref.trim().replace(/^ollama:/i, ''));
+  return name.replace(/^registry\.ollama\.ai\//, '').replace(/^library\//, '');
+}
+
 /** The client's ResponseError carries the HTTP status; a failed fetch (nothing listening) does not. */
 function httpStatus(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'status_code' in err) {

@@ -4,6 +4,8 @@ import { abortReason, type JobKind } from '../jobs/job-kind';
 import { ollamaConn, ollamaError } from './ollama-client';
 import type { Env } from '../paths';
 
+export const OLLAMA_PULL_JOB = 'ollama.pull';
+
 const Params = z.object({ name: z.string().min(1) });
 type Params = z.infer<typeof Params>;
 
@@ -24,7 +26,7 @@ export function pullProgress(layers: Map<string, { total: number; completed: num
  */
 export function ollamaPullJob(env: Env): JobKind<Params, never, { name: string }> {
   return {
-    kind: 'ollama.pull',
+    kind: OLLAMA_PULL_JOB,
     paramsSchema: Params,
     resumable: false,
     concurrency: 2,

@@ -1,5 +1,4 @@
 import type { UpstreamModelDTO, Variant } from '../../../shared/contract';
-import { ModelSourceSchema } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
 import { authHint, listRepoFiles, resolveHead, type HubAccess } from '../hub/hub-client';
@@ -7,6 +6,7 @@ import { isCommitSha, readRef, repoCache } from '../hub/hf-cache';
 import type { HubStore } from '../hub/hub-store';
 import { selectFiles } from '../hub/select-files';
 import { describeChanges, diffFiles } from './file-diff';
+import { registrySources } from './registry-sources';
 
 /** A repo branch this machine follows: what is pinned here, and which files of it were downloaded. */
 export interface TrackedModel {
@@ -18,7 +18,7 @@ export interface TrackedModel {
   registryModels: string[];
 }
 
-const EMPTY = (): UpstreamModelDTO['changes'] => ({ added: [], removed: [], changed: [] });
+export const EMPTY = (): UpstreamModelDTO['changes'] => ({ added: [], removed: [], changed: [] });
 
 /**
  * Everything followed: downloads made by the app (their branch, or `main` when a commit was asked for) and
@@ -31,17 +31,9 @@ export async function trackedModels(db: Db, hubStore: HubStore, hubCacheDir: str
     const key = `${r.repo}\0${branch}`;
     if (!byKey.has(key)) byKey.set(key, { repo: r.repo, branch, pinnedCommit: r.commit, variant: r.variant, downloaded: r.files, registryModels: [] });
   }
-  const rows = db
-    .prepare(
-      `SELECT m.name, COALESCE(v.source, m.source) AS source FROM registry_models m
-       LEFT JOIN registry_versions v ON v.model_id = m.id AND v.version = m.current_version
-       WHERE COALESCE(v.source, m.source) IS NOT NULL`,
-    )
-    .all() as Array<{ name: string; source: string }>;
-  for (const row of rows) {
-    const parsed = ModelSourceSchema.safeParse(JSON.parse(row.source));
-    if (!parsed.success || parsed.data.kind !== 'hub') continue;
-    const { repoId, revision } = parsed.data;
+  for (const { name, source } of registrySources(db)) {
+    if (source.kind !== 'hub') continue;
+    const { repoId, revision } = source;
     const branch = revision && !isCommitSha(revision) ? revision : 'main';
     const key = `${repoId}\0${branch}`;
     let t = byKey.get(key);
@@ -52,7 +44,7 @@ export async function trackedModels(db: Db, hubStore: HubStore, hubCacheDir: str
       t = { repo: repoId, branch, pinnedCommit: pinned, variant: 'fp32', downloaded: [], registryModels: [] };
       byKey.set(key, t);
     }
-    if (!t.registryModels.includes(row.name)) t.registryModels.push(row.name);
+    if (!t.registryModels.includes(name)) t.registryModels.push(name);
   }
   return [...byKey.values()].sort((a, b) => a.repo.localeCompare(b.repo) || a.branch.localeCompare(b.branch));
 }
@@ -68,7 +60,7 @@ function statusOf(err: unknown): { status: UpstreamModelDTO['status']; message: 
 
 /** One model against its upstream branch: two tree listings, no file downloads. Never throws: the state is the answer. */
 export async function checkUpstream(access: HubAccess, t: TrackedModel, now = new Date().toISOString()): Promise<UpstreamModelDTO> {
-  const base = { repo: t.repo, branch: t.branch, pinnedCommit: t.pinnedCommit, registryModels: t.registryModels, checkedAt: now };
+  const base = { source: 'hf' as const, repo: t.repo, branch: t.branch, pinnedCommit: t.pinnedCommit, registryModels: t.registryModels, checkedAt: now };
   let head: string;
   try {
     const info = await resolveHead(access, t.repo, t.branch);

@@ -3,6 +3,7 @@ import { api } from '../api-client';
 import { BUNDLE_JOB_KINDS, useBundlesStore } from '../stores/bundles-store';
 import { useHubStore } from '../stores/hub-store';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
+import { ActionMessages } from './ActionMessages';
 import { formatBytes } from './format';
 import { JobList } from './JobList';
 import { ModelStorePanel } from './ModelStorePanel';
@@ -33,16 +34,7 @@ export function BundlesPanel(): React.JSX.Element {
   return (
     <section className="import-panel" aria-labelledby="bundles-title" data-testid="bundles">
       <h2 id="bundles-title">Bundles: move models to machines with no network</h2>
-      {error && (
-        <div className="error-banner" role="alert">
-          {error}
-        </div>
-      )}
-      {notice && (
-        <p className="muted" role="status">
-          {notice}
-        </p>
-      )}
+      <ActionMessages error={error} notice={notice} />
       <h3>Export</h3>
       {downloaded.length === 0 ? (
         <p className="muted">No downloaded models to export (see Downloads).</p>

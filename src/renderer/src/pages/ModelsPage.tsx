@@ -3,8 +3,10 @@ import { VERSION_STATUSES, type ImportReport, type MlflowStatusDTO, type ModelDe
 import { BundlesPanel } from '../components/BundlesPanel';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { HealthBadge } from '../components/HealthBadge';
+import { ModelUpstreamBadge, UpstreamPanel } from '../components/UpstreamPanel';
 import { useInferenceStore, validationKey, validationOf } from '../stores/inference-store';
 import { useRegistryStore } from '../stores/registry-store';
+import { useUpstreamStore } from '../stores/upstream-store';
 
 function StatusBadge({ status }: { status: VersionStatus | null }): React.JSX.Element {
   return <span className={`badge badge-${status ?? 'none'}`}>{status ?? 'no current'}</span>;
@@ -245,6 +247,7 @@ export function ModelsPage(): React.JSX.Element {
   useEffect(() => {
     void load();
     void useInferenceStore.getState().loadValidations();
+    void useUpstreamStore.getState().load();
   }, [load]);
   return (
     <section className="page" aria-labelledby="models-title">
@@ -288,6 +291,7 @@ export function ModelsPage(): React.JSX.Element {
                   <button type="button" className="link" onClick={() => void select(m.name)}>
                     {m.name}
                   </button>
+                  <ModelUpstreamBadge model={m.name} />
                 </td>
                 <td>
                   <span className="badge">{m.type}</span>
@@ -309,6 +313,7 @@ export function ModelsPage(): React.JSX.Element {
         </table>
       )}
       {selected && <ModelDetail model={selected} />}
+      <UpstreamPanel />
       <ImportPanel />
       <BundlesPanel />
     </section>
