@@ -1,29 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODEL_PRESETS } from '../../scripts/test-models/index';
-import { importAndWait, useCollectionsHome, writeCorpus, writeVariedCorpus } from '../support/collections';
-import { testModel } from '../support/embedding-models';
+import { importAndWait, registerPoorModel, useCollectionsHome, writeCorpus, writeVariedCorpus } from '../support/collections';
 import { runCliProcess } from '../support/run-cli';
 import { startServe } from '../support/serve-process';
 import { testEnv } from '../support/temp-home';
 import { waitFor } from '../support/wait-for';
 
 const t = useCollectionsHome('mc-gate-');
-
-/**
- * tiny@3.0.0: the 64-d model with position embeddings 30× stronger, so its vectors say more about a text's length
- * than its words: it still passes validation's probe pairs, but finds a sampled query's own chunk far less often —
- * a deliberately worse B.
- */
-async function registerPoorModel(): Promise<void> {
-  await t.core.invoke('registry.registerVersion', {
-    model: 'tiny',
-    version: '3.0.0',
-    status: 'staging',
-    source: { kind: 'path', path: testModel({ ...MODEL_PRESETS['tiny-64'], name: 'model-center/test-bert-poor-64', positionScale: 3 }) },
-  });
-}
 
 /** Collection "kb" on tiny@1.0.0, migrated to `to` (validated first), ready for the gate. */
 async function readyMigration(to: string): Promise<void> {
@@ -115,7 +99,7 @@ describe('the migration quality gate', () => {
   });
 
   it('trips on a deliberately worse B: refuses the first step, then rolls back at once when B already serves', async () => {
-    await registerPoorModel();
+    await registerPoorModel(t.core);
     await readyMigration('tiny@3.0.0');
     await t.core.invoke('gate.sampleQueries', { collection: 'kb', count: 30 });
 
@@ -154,7 +138,7 @@ describe('the migration quality gate', () => {
   });
 
   it('reports without acting when auto-rollback is off, and ignores p95 differences within the slack', async () => {
-    await registerPoorModel();
+    await registerPoorModel(t.core);
     await readyMigration('tiny@3.0.0');
     await t.core.invoke('gate.sampleQueries', { collection: 'kb', count: 10 });
     const gate = await t.core.invoke('gate.setSettings', { collection: 'kb', settings: { autoRollback: false, maxRecallDrop: 1, maxMrrDrop: null, minOverlap: 0.9 } });
@@ -170,7 +154,7 @@ describe('the migration quality gate', () => {
   });
 
   it('re-runs on its schedule in a long-running process and rolls back there; the CLI shows the gate and the history', async () => {
-    await registerPoorModel();
+    await registerPoorModel(t.core);
     await readyMigration('tiny@3.0.0');
     await t.core.invoke('gate.sampleQueries', { collection: 'kb', count: 20 });
     await t.core.invoke('gate.setSettings', { collection: 'kb', settings: { intervalMinutes: 0.05 } });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import type { JobDTO, MethodInput } from '../../src/shared/contract';
+import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import { testModel } from './embedding-models';
 import { makeTempDir, openTestCore, removeDir } from './temp-home';
 
@@ -12,6 +13,20 @@ export async function registerTinyModels(core: Core): Promise<void> {
   await core.invoke('registry.registerVersion', { model: 'tiny', version: '1.0.0', status: 'production' });
   await core.invoke('registry.registerVersion', { model: 'tiny', version: '2.0.0', status: 'staging', source: { kind: 'path', path: testModel('tiny-64') } });
   await core.invoke('registry.setCurrent', { model: 'tiny', version: '1.0.0' });
+}
+
+/**
+ * tiny@3.0.0: the 64-d model with position embeddings 30× stronger, so its vectors say more about a text's length
+ * than its words. It still passes validation's probe pairs but finds a sampled query's own chunk far less often:
+ * a deliberately worse B for quality-gate tests.
+ */
+export async function registerPoorModel(core: Core): Promise<void> {
+  await core.invoke('registry.registerVersion', {
+    model: 'tiny',
+    version: '3.0.0',
+    status: 'staging',
+    source: { kind: 'path', path: testModel({ ...MODEL_PRESETS['tiny-64'], name: 'model-center/test-bert-poor-64', positionScale: 3 }) },
+  });
 }
 
 const TOPICS = [

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { GateDTO, GateRunDTO, GateSettingsDTO, ServingEntryDTO } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { servingShare } from '../../../shared/serving-share';
 import type { CliContext } from '../cli-context';
 import { printResult, table } from '../cli-output';
 import { parseCount } from './collection-commands';
@@ -59,7 +60,7 @@ export function describeGate(g: GateDTO): string {
 export function describeHistory(h: ServingEntryDTO[]): string {
   return table(
     ['AT', 'EVENT', 'SERVING', 'WHY'],
-    h.map((e) => [e.at.slice(0, 19), e.event, e.candidate && e.rolloutPercent > 0 ? `${e.current} ${100 - e.rolloutPercent} % · ${e.candidate} ${e.rolloutPercent} %` : e.event === 'finalized' ? e.candidate : e.current, e.reason]),
+    h.map((e) => [e.at.slice(0, 19), e.event, servingShare(e), e.reason]),
   );
 }
 

@@ -42,7 +42,7 @@ export function describeMigration(m: MigrationDTO): string {
   if (m.compare) lines.push(`  last compare (${m.compare.comparedAt.slice(0, 19)}): ${compareSummary(m.compare)}`);
   for (const e of m.errors.slice(-5)) lines.push(`  error ${e.at.slice(0, 19)}: ${e.message}`);
   if (m.outcome) lines.push(`  ${m.outcome}`);
-  if (m.state === 'ready') lines.push(`  Next: model-center compare ${m.collection} · rollout ${m.collection} <percent> · finalize ${m.collection} --yes · rollback ${m.collection}`);
+  if (m.state === 'ready') lines.push(`  Next: model-center compare ${m.collection} · gate status ${m.collection} · rollout ${m.collection} <percent> · finalize ${m.collection} --yes · rollback ${m.collection}`);
   if (m.state === 'paused' || m.state === 'interrupted') lines.push(`  Resume with: model-center migrate resume ${m.collection}`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import type { CompareReportDTO, MigrationDTO, MigrationPlanDTO } from '../../../
 import { api } from '../api-client';
 import { formatBytes } from '../components/format';
 import { ProgressBar } from '../components/ProgressBar';
+import { QualityGatePanel } from '../components/QualityGatePanel';
 import { useCollectionsStore } from '../stores/collections-store';
 
 const seconds = (s: number | null): string => {
@@ -202,6 +203,7 @@ function RolloutPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
   const { busy, setRollout, setShadow } = useCollectionsStore();
   const [percent, setPercent] = useState(m.rolloutPercent);
   const [confirming, setConfirming] = useState(false);
+  const [skipGate, setSkipGate] = useState(false);
   useEffect(() => setPercent(m.rolloutPercent), [m.rolloutPercent]);
   const ready = m.state === 'ready';
   return (
@@ -219,7 +221,12 @@ function RolloutPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
         {confirming && (
           <>
             <span className="error-text">Route {percent} % of searches to B?</span>
-            <button onClick={() => { setConfirming(false); void setRollout(percent); }} data-testid="rollout-confirm">Yes, apply</button>
+            {percent > 0 && (
+              <label>
+                <input type="checkbox" checked={skipGate} onChange={(e) => setSkipGate(e.target.checked)} data-testid="rollout-skip-gate" /> skip the quality gate
+              </label>
+            )}
+            <button onClick={() => { setConfirming(false); void setRollout(percent, skipGate && percent > 0); setSkipGate(false); }} data-testid="rollout-confirm">Yes, apply</button>
             <button onClick={() => setConfirming(false)}>No</button>
           </>
         )}
@@ -396,6 +403,7 @@ export function MigrationPage(): React.JSX.Element {
       )}
       {migration && <Monitor m={migration} />}
       {selected && showStart && <StartPanel />}
+      {selected && <QualityGatePanel collection={selected} migration={migration} />}
     </section>
   );
 }

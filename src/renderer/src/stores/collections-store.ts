@@ -35,7 +35,7 @@ interface CollectionsState {
   start(to: string): Promise<void>;
   control(action: 'pause' | 'resume' | 'cancel'): Promise<void>;
   compare(queries: string[], sample: number, k: number): Promise<CompareReportDTO | null>;
-  setRollout(percent: number): Promise<void>;
+  setRollout(percent: number, skipGate?: boolean): Promise<void>;
   setShadow(enabled: boolean): Promise<void>;
   finalize(keepPrevious: boolean): Promise<void>;
   rollback(deleteVectors: boolean): Promise<void>;
@@ -156,10 +156,10 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
       });
       return report;
     },
-    setRollout: (percent) =>
+    setRollout: (percent, skipGate = false) =>
       act(async () => {
-        await api().call('migrations.setRollout', { collection: collection(), percent });
-        return `${percent} % of searches now go to B.`;
+        await api().call('migrations.setRollout', { collection: collection(), percent, skipGate });
+        return `${percent} % of searches now go to B${skipGate ? ' (quality gate skipped)' : ''}.`;
       }),
     setShadow: (enabled) =>
       act(async () => {
