@@ -44,7 +44,8 @@ function buildTrees(): Record<string, string> {
     'org/embedder',
     [
       { commit: C1, ref: 'v1.0', files: { 'config.json': '{"a":1}', 'model.onnx': 'x'.repeat(500) } },
-      { commit: C2, ref: 'main', files: { 'config.json': '{"a":2}', 'model.onnx': 'y'.repeat(700) } },
+      // Nested, as a sentence-transformers ONNX repo lays its files out.
+      { commit: C2, ref: 'main', files: { 'config.json': '{"a":2}', 'onnx/model.onnx': 'y'.repeat(700), '1_Pooling/config.json': '{"pooling_mode_mean_tokens":true}' } },
       { commit: C3, files: { 'config.json': '{"a":3}' } },
     ],
     [{ name: 'f'.repeat(64), bytes: 300 }],
@@ -99,6 +100,9 @@ describe('detect', () => {
     expect(emb?.revisions).toHaveLength(3);
     expect(emb?.revisions.find((x) => x.commit === C3)?.detached).toBe(true);
     expect(emb?.revisions.find((x) => x.commit === C1)?.refs).toEqual(['v1.0']);
+    // Files in snapshot subfolders count (@huggingface/hub's scanner alone would see only config.json here).
+    expect(emb?.revisions.find((x) => x.commit === C2)).toMatchObject({ files: 3, sizeBytes: 7 + 700 + 33 });
+    expect(emb?.sizeBytes).toBe(507 + 740 + 7 + 300);
     expect(emb?.complete).toBe(false);
     expect(emb?.missing[0]).toMatch(/1 partial download/);
     expect(emb?.notes).toContain('1 detached revision(s) no ref points at (safe to clean up)');

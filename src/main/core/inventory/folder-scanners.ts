@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { InventoryTool } from '../../../shared/contract';
 import { scanSentenceTransformers } from '../detect/st-legacy-scan';
 import { scanVoskRoot } from '../detect/vosk-scan';
-import { listFiles, subdirs, type FileRef, type FoundModel } from './found-model';
+import { listFiles } from '../detect/fs-walk';
+import { subdirs, type FileRef, type FoundModel } from './found-model';
 
 async function folderModel(tool: InventoryTool, name: string, dir: string, notes: string[] = []): Promise<FoundModel> {
   const files: FileRef[] = (await listFiles(dir)).map((f) => ({ path: f.abs, label: f.rel, blob: false }));

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { listFiles } from '../detect/fs-walk';
 import { ollamaNameFromManifestPath } from '../detect/ollama-store-scan';
-import { listFiles, SHA256_HEX, subdirs, type FileRef, type FoundModel } from './found-model';
+import { SHA256_HEX, subdirs, type FileRef, type FoundModel } from './found-model';
 
 const REPO_FOLDER = /^(models|datasets|spaces)--(.+)$/;
 
