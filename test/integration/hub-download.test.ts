@@ -126,6 +126,13 @@ describe('hub downloads against the loopback hub', () => {
     expect(hub.requests.filter((r) => r.url.endsWith('/config.json') && r.status === 500)).toHaveLength(2);
   });
 
+  it('rides out an overloaded Hub: metadata calls answered 503 are tried again', async () => {
+    hub.failApi(2);
+    const final = await download(core, { repo: REPO });
+    expect(final.state).toBe('done');
+    expect(hub.requests.filter((r) => r.url.startsWith('/api/') && r.status === 503)).toHaveLength(2);
+  });
+
   it('refuses a gated model without a token, naming it, and downloads it with one', async () => {
     const denied = await download(core, { repo: GATED });
     expect(denied.state).toBe('failed');

@@ -26,6 +26,8 @@ export interface HubServer {
   repos: Map<string, HubRepo>;
   requests: HubRequestLog[];
   setFault(repoId: string, path: string, fault: HubFault | null): void;
+  /** The next `times` metadata requests (`/api/…`) get this status (503 with Retry-After: 0 by default), as an overloaded Hub answers. */
+  failApi(times: number, status?: number): void;
   /** Resolves once every request so far has been answered or cut (and logged). */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   let baseUrl = '';
 
   const faultFor = (repoId: string, path: string): FaultState | undefined => faults.get(`${repoId}\0${path}`);
+  const apiFault = { left: 0, status: 503 };
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
@@ -190,6 +193,11 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     const url = new URL(req.url ?? '/', baseUrl);
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
 
+    if (parts[0] === 'api' && apiFault.left > 0) {
+      apiFault.left--;
+      res.writeHead(apiFault.status, { 'Content-Type': 'application/json', 'Retry-After': '0' });
+      return void res.end(JSON.stringify({ error: 'The server is overloaded, try again later' }));
+    }
     if (parts[0] === 'api' && parts[1] === 'models') {
       const { repo, repoId, rest } = splitRepo(parts.slice(2));
       if (!repo) return hubError(res, 404, 'RepoNotFound', `Repository not found: ${repoId}`);
@@ -301,6 +309,10 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     url: baseUrl,
     repos,
     requests,
+    failApi(times, status = 503) {
+      apiFault.left = times;
+      apiFault.status = status;
+    },
     setFault(repoId, path, fault) {
       const key = `${repoId}\0${path}`;
       if (fault) faults.set(key, { fault, used: 0 });

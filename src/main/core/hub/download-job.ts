@@ -8,6 +8,7 @@ import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFi
 import type { HubStore } from './hub-store';
 import { partialBytes, transferFile } from './resumable-transfer';
 import { selectFiles } from './select-files';
+import { retryingFetch } from './retrying-fetch';
 
 export const DOWNLOAD_JOB = 'download';
 
@@ -32,8 +33,11 @@ export function offlineError(repo: string): AppError {
   });
 }
 
+/** Metadata calls retry transient failures; file transfers have their own resumable retries. */
+const hubFetch = retryingFetch();
+
 export function hubAccess(core: CoreServices): HubAccess {
-  return { hubUrl: core.settings.values().hubEndpoint.replace(/\/+$/, ''), accessToken: core.settings.hfToken(), fetch: globalThis.fetch };
+  return { hubUrl: core.settings.values().hubEndpoint.replace(/\/+$/, ''), accessToken: core.settings.hfToken(), fetch: hubFetch };
 }
 
 /** Refuses to start when the cache's disk has less free space than the bytes still to fetch. */
