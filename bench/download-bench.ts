@@ -5,9 +5,11 @@
 // they help, and BENCH_SEGMENT_MB caps their segment size, to compare. BENCH_CAP_MIBS caps each connection of the server at that
 // many MiB/s, as the Hub's CDN caps one connection: what several ranged connections are for.
 // curl and ours alternate run by run, so a machine busy with other work slows both alike; the ratio is taken
-// on the best runs and on the medians. CPU per MiB (ours: every thread of this process; curl: the child) does
+// on the best runs and on the medians. `curl -o file && sha256sum file` does the same work as ours (download, then verify),
+// the like-for-like baseline: on a 2-core machine the hash alone takes most of a core. CPU per MiB (ours: every thread of this process; curl: the child) does
 // not depend on how busy the machine is, so it is printed too.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,11 +60,17 @@ function childrenCpuSeconds(): number {
   }
 }
 
-function curlOnce(url: string): Run {
+/**
+ * curl alone (`-o file`), or followed by the check ours does (`curl -o file && sha256sum file`, as a person verifies
+ * a download by hand): the like-for-like baseline, since hashing costs about as much CPU as the transfer itself.
+ */
+function curlOnce(url: string, verify = false): Run {
   const out = path.join(work, 'curl.bin');
   const cpu0 = childrenCpuSeconds();
   const start = process.hrtime.bigint();
-  const r = spawnSync('curl', ['-sS', '-L', '-o', out, url]);
+  const r = verify
+    ? spawnSync('bash', ['-c', 'curl -sS -L -o "$2" "$1" && sha256sum "$2" >/dev/null', 'bash', url, out])
+    : spawnSync('curl', ['-sS', '-L', '-o', out, url]);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`curl failed: ${r.stderr.toString()}`);
   if (fs.statSync(out).size !== bytes) throw new Error('curl got a short file');
@@ -90,6 +98,16 @@ async function oursOnce(hubUrl: string, run: number): Promise<Run & { rssGrowthM
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rssGrowthMB: (peak - baseline) / 1024 / 1024 };
 }
 
+/** CPU milliseconds per MiB of Node's sha256 on this machine, one thread: the floor of any verified download. */
+function sha256MsPerMiB(): number {
+  const buf = Buffer.alloc(1024 * 1024, 7);
+  const h = createHash('sha256');
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < 256; i++) h.update(buf);
+  h.digest();
+  return Number(process.hrtime.bigint() - start) / 1e6 / 256;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -113,9 +131,11 @@ async function main(): Promise<void> {
   const url = `${hub.url}/bench/big/resolve/main/onnx/model.onnx`;
   try {
     const curl: Run[] = [];
+    const curlVerified: Run[] = [];
     const ours: Array<Run & { rssGrowthMB: number }> = [];
     for (let i = 0; i < RUNS; i++) {
       curl.push(curlOnce(url));
+      curlVerified.push(curlOnce(url, true));
       ours.push(await oursOnce(hub.url, i));
     }
     const load = os.loadavg()[0]!.toFixed(1);
@@ -127,8 +147,11 @@ async function main(): Promise<void> {
     const cap = CAP_MIBS > 0 ? `, the server capped at ${CAP_MIBS} MiB/s a connection` : '';
     console.log(`\nDownload of one ${MB} MiB file from a loopback Hub${cap}, ${RUNS} runs each, alternating (${os.cpus().length} CPUs, load average ${load}; ours: ${how})`);
     const c = line('curl -L -o file', curl);
+    const cv = line('curl && sha256sum', curlVerified);
     const o = line('model-center download', ours);
     console.log('  (ours: sha256 verified, HF cache layout; CPU counts every thread of this process, curl its own)');
+    console.log(`  sha256 alone costs ${sha256MsPerMiB().toFixed(2)} ms/MiB of CPU here: the floor under any verified download`);
+    console.log(`  ratio ours / (curl && sha256sum)  best ${(o.best / cv.best).toFixed(2)}×   median ${(o.median / cv.median).toFixed(2)}×   (like for like: both verify)`);
     const ratio = o.best / c.best;
     const ratioMedian = o.median / c.median;
     const rss = Math.max(...ours.map((r) => r.rssGrowthMB));
