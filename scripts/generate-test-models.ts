@@ -2,15 +2,17 @@
  * Generates a sentence-transformers-style BERT ONNX model folder for tests and benchmarks.
  *
  *   node --import tsx scripts/generate-test-models.ts --out DIR [--spec tiny-32|tiny-64|minilm-l6] [--int8]
- *       [--pooling mean|cls|max] [--no-normalize] [--weight-type int8|uint8]
+ *       [--pooling mean|cls|max] [--no-normalize] [--weight-type int8|uint8] [--position-scale X]
  *
  * e.g. the benchmark model (~90 MB, into a git-ignored folder):
  *   node --import tsx scripts/generate-test-models.ts --out bench/models/minilm-l6 --spec minilm-l6 --int8
+ * and a deliberately worse model (vectors ruled by text length more than words), to see the quality gate trip:
+ *   node --import tsx scripts/generate-test-models.ts --out /tmp/poor-64 --spec tiny-64 --position-scale 3
  */
 import { parseArgs } from 'node:util';
 import { generateEmbeddingModel, isModelPreset, MODEL_PRESETS, type ModelSpec, type PoolingMode, type WeightType } from './test-models/index';
 
-const USAGE = 'usage: generate-test-models --out DIR [--spec tiny-32|tiny-64|minilm-l6] [--int8] [--pooling mean|cls|max] [--no-normalize] [--weight-type int8|uint8]';
+const USAGE = 'usage: generate-test-models --out DIR [--spec tiny-32|tiny-64|minilm-l6] [--int8] [--pooling mean|cls|max] [--no-normalize] [--weight-type int8|uint8] [--position-scale X]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -28,6 +30,7 @@ function main(): void {
         pooling: { type: 'string' },
         'no-normalize': { type: 'boolean', default: false },
         'weight-type': { type: 'string' },
+        'position-scale': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -46,6 +49,9 @@ function main(): void {
   const weightType = values['weight-type'];
   if (weightType !== undefined && weightType !== 'int8' && weightType !== 'uint8') fail(`unknown --weight-type ${weightType}`);
 
+  const positionScale = values['position-scale'] === undefined ? undefined : Number(values['position-scale']);
+  if (positionScale !== undefined && !(positionScale >= 0)) fail('--position-scale must be a number ≥ 0');
+
   const preset = MODEL_PRESETS[values.spec];
   const spec: ModelSpec = {
     ...preset,
@@ -54,6 +60,8 @@ function main(): void {
     ...(pooling ? { pooling: pooling as PoolingMode } : {}),
     ...(values['no-normalize'] ? { normalize: false } : {}),
     ...(weightType ? { weightType: weightType as WeightType } : {}),
+    // A name of its own, so it is never taken for the preset it was made from.
+    ...(positionScale !== undefined ? { positionScale, name: `${preset.name}-position-${positionScale}` } : {}),
   };
   const started = performance.now();
   const model = generateEmbeddingModel(values.out, spec);

@@ -61,6 +61,12 @@ describe('golden query sets', () => {
     gate = await t.core.invoke('gate.removeQueries', { collection: 'kb', ids: [gate.queries[0]!.id] });
     expect(gate.queries).toHaveLength(10);
     expect((await t.core.invoke('gate.removeQueries', { collection: 'kb' })).armed).toBe(false);
+
+    // The golden set, thresholds and runs go with their collection.
+    await t.core.invoke('gate.sampleQueries', { collection: 'kb', count: 3 });
+    await t.core.invoke('gate.setSettings', { collection: 'kb', settings: { k: 5 } });
+    await t.core.invoke('collections.delete', { name: 'kb' });
+    expect(t.count('SELECT count(*) FROM gate_queries') + t.count('SELECT count(*) FROM gate_settings')).toBe(0);
   });
 });
 
