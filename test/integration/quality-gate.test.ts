@@ -102,6 +102,13 @@ describe('the migration quality gate', () => {
       ['rollout', 10],
     ]);
     expect(history[2]).toMatchObject({ current: 'tiny@1.0.0', candidate: 'tiny@2.0.0', gateRunId: gate.runs[0]!.id, reason: expect.stringContaining('Quality gate passed') });
+
+    // Finalizing is the last step: checked too, and logged with the run that let it through.
+    expect((await t.core.invoke('migrations.finalize', { collection: 'kb', confirm: true })).state).toBe('finalized');
+    const last = (await t.core.invoke('migrations.history', { collection: 'kb' })).at(-1)!;
+    const finalRun = (await t.core.invoke('gate.get', { collection: 'kb' })).runs[0]!;
+    expect(finalRun).toMatchObject({ trigger: 'rollout-step', rolloutPercent: 100, passed: true });
+    expect(last).toMatchObject({ event: 'finalized', rolloutPercent: 100, gateRunId: finalRun.id, reason: expect.stringContaining('Quality gate passed') });
   });
 
   it('trips on a deliberately worse B: refuses the first step, then rolls back at once when B already serves', async () => {
@@ -111,7 +118,7 @@ describe('the migration quality gate', () => {
 
     await expect(t.core.invoke('migrations.setRollout', { collection: 'kb', percent: 10 })).rejects.toMatchObject({
       code: 'GATE_FAILED',
-      message: expect.stringMatching(/recall@10: B 0\.\d\d < A \d\.\d\d − 0\.02.*Rollout to 10 % refused; it stays at 0 %/),
+      message: expect.stringMatching(/recall@10: B 0\.\d\d < A \d\.\d\d − 0\.02.*Rollout to 10 % refused; rollout stays at 0 %/),
     });
     let m = await t.core.invoke('migrations.get', { collection: 'kb' });
     expect(m).toMatchObject({ state: 'ready', rolloutPercent: 0 });
@@ -157,6 +164,21 @@ describe('the migration quality gate', () => {
     expect(run.checks.find((c) => c.name === 'recall')!.ok).toBe(true);
     expect((await t.core.invoke('migrations.get', { collection: 'kb' })).rolloutPercent).toBe(20);
     await expect(t.core.invoke('gate.setSettings', { collection: 'kb', settings: { maxP95Ratio: 0.5 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+
+    // Finalize is refused like a rollout step (no auto-rollback here), unless the admin skips the gate.
+    await expect(t.core.invoke('migrations.finalize', { collection: 'kb', confirm: true })).rejects.toMatchObject({
+      code: 'GATE_FAILED',
+      message: expect.stringContaining('Finalize refused; rollout stays at 20 %'),
+    });
+    expect((await t.core.invoke('migrations.get', { collection: 'kb' })).state).toBe('ready');
+    expect((await t.core.invoke('migrations.finalize', { collection: 'kb', confirm: true, skipGate: true })).state).toBe('finalized');
+    expect((await t.core.invoke('migrations.history', { collection: 'kb' })).map((h) => [h.event, h.reason.endsWith('Quality gate skipped.')])).toEqual([
+      ['created', false],
+      ['migration-started', false],
+      ['rollout', false],
+      ['rollout-refused', false],
+      ['finalized', true],
+    ]);
   });
 
   it('re-runs on its schedule in a long-running process and rolls back there; the CLI shows the gate and the history', async () => {

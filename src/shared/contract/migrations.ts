@@ -182,8 +182,8 @@ export const migrationsContract = {
     MigrationSchema,
   ),
   'migrations.finalize': mutation(
-    'B becomes the collection’s current version; A’s vectors are deleted (confirm) or kept (keepPrevious)',
-    z.object({ collection: CollectionNameSchema, confirm: z.boolean().default(false), keepPrevious: z.boolean().default(false) }),
+    'B becomes the collection’s current version; A’s vectors are deleted (confirm) or kept (keepPrevious); with golden queries, the quality gate runs first',
+    z.object({ collection: CollectionNameSchema, confirm: z.boolean().default(false), keepPrevious: z.boolean().default(false), skipGate: z.boolean().default(false) }),
     MigrationSchema,
   ),
   'migrations.history': query(

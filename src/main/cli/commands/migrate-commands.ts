@@ -160,13 +160,14 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
 
   program
     .command('finalize')
-    .description("Make B the collection's current version; A's vectors are deleted (--yes) or kept (--keep-previous)")
+    .description("Make B the collection's current version; A's vectors are deleted (--yes) or kept (--keep-previous); with golden queries, the quality gate runs first")
     .argument('<collection>', 'collection')
     .option('--yes', "confirm deleting A's vectors")
     .option('--keep-previous', "keep A's vectors (not updated by later imports)")
+    .option('--skip-gate', 'finalize without running the quality gate (recorded in the history)')
     .option('--json', 'print JSON')
-    .action(async (collection: string, opts: { yes?: boolean; keepPrevious?: boolean }, cmd: Command) => {
-      const m = await ctx.getCore().invoke('migrations.finalize', { collection, confirm: Boolean(opts.yes), keepPrevious: Boolean(opts.keepPrevious) });
+    .action(async (collection: string, opts: { yes?: boolean; keepPrevious?: boolean; skipGate?: boolean }, cmd: Command) => {
+      const m = await ctx.getCore().invoke('migrations.finalize', { collection, confirm: Boolean(opts.yes), keepPrevious: Boolean(opts.keepPrevious), skipGate: Boolean(opts.skipGate) });
       printResult(ctx.io, ctx.json(cmd), m, describeMigration);
     });
 }

@@ -17,12 +17,15 @@ export interface ReembedHistoryEntry {
   migration_id: number;
 }
 
-/**
- * B becomes the collection's current version in one transaction: searches move to B at once, every chunk's
- * metadata names B with a migration_history entry, and A's vectors are deleted — or kept (not updated by later
- * imports) when the caller asks. The registry's own current version is left alone: other collections may use A.
- */
-export function finalizeMigration(services: CoreServices, c: CollectionRow, m: MigrationRow, opts: { confirm: boolean; keepPrevious: boolean }): string {
+export interface FinalizeOptions {
+  confirm: boolean;
+  keepPrevious: boolean;
+  /** The quality-gate run that let B through, for the serving log (none: the gate is not armed or was skipped). */
+  gate?: { runId: number; summary: string } | 'skipped';
+}
+
+/** Refuses a finalize that cannot happen (B incomplete) or was not confirmed, before anything slow runs. */
+export function assertFinalizable(services: CoreServices, c: CollectionRow, m: MigrationRow, opts: Pick<FinalizeOptions, 'confirm' | 'keepPrevious'>): void {
   const { db } = services;
   if (m.state !== 'ready') {
     throw new AppError('MIGRATION_STATE', `The migration of "${c.name}" to ${m.to_model}@${m.to_version} is not ready to finalize: B does not hold every chunk yet.`, {
@@ -35,6 +38,17 @@ export function finalizeMigration(services: CoreServices, c: CollectionRow, m: M
       hint: 'Confirm with --yes (confirm: true), or keep them with --keep-previous (keepPrevious: true).',
     });
   }
+}
+
+/**
+ * B becomes the collection's current version in one transaction: searches move to B at once, every chunk's
+ * metadata names B with a migration_history entry, and A's vectors are deleted — or kept (not updated by later
+ * imports) when the caller asks. The registry's own current version is left alone: other collections may use A.
+ */
+export function finalizeMigration(services: CoreServices, c: CollectionRow, m: MigrationRow, opts: FinalizeOptions): string {
+  const { db } = services;
+  assertFinalizable(services, c, m, opts);
+  const a = currentIndex(db, c);
   const now = new Date().toISOString();
   const entry: ReembedHistoryEntry = { from_version: m.from_version, to_version: m.to_version, migrated_at: now, from_model: m.from_model, to_model: m.to_model, kind: 'reembed', migration_id: m.id };
   const outcome = db.transaction(() => {
@@ -51,7 +65,13 @@ export function finalizeMigration(services: CoreServices, c: CollectionRow, m: M
     ).run(m.to_model, m.to_version, fresh.embedded_at ?? now, JSON.stringify(entry), c.name);
     const text = `Finalized: ${m.to_model}@${m.to_version} serves "${c.name}"; ${a.model}@${a.version}'s vectors were ${opts.keepPrevious ? 'kept' : 'deleted'}.`;
     patchMigration(db, m.id, { state: 'finalized', finished_at: now, rollout_percent: 100, shadow: 0, outcome: text, done: b.vectors, total: readyChunkCount(db, c.id) });
-    logServing(db, c, fresh, { event: 'finalized', rolloutPercent: 100, reason: `Finalized by the admin; ${a.model}@${a.version}'s vectors ${opts.keepPrevious ? 'kept' : 'deleted'}.` });
+    const gate = opts.gate === 'skipped' ? ' Quality gate skipped.' : opts.gate ? ` ${opts.gate.summary}` : '';
+    logServing(db, c, fresh, {
+      event: 'finalized',
+      rolloutPercent: 100,
+      reason: `Finalized by the admin; ${a.model}@${a.version}'s vectors ${opts.keepPrevious ? 'kept' : 'deleted'}.${gate}`,
+      gateRunId: opts.gate && opts.gate !== 'skipped' ? opts.gate.runId : null,
+    });
     return text;
   }).immediate();
   services.bus.emit('collection.changed', { collection: c.name, action: 'finalize' });

@@ -6,7 +6,7 @@ import type { DomainHandlers } from '../handlers';
 import type { EmbeddingService } from '../inference/embedding-service';
 import type { QualityGate } from '../quality-gate/quality-gate';
 import { compareVersions } from './compare';
-import { finalizeMigration, rollbackMigration } from './finalize';
+import { assertFinalizable, finalizeMigration, rollbackMigration } from './finalize';
 import { planMigration } from './migration-plan';
 import { getMigration, latestMigration, MIGRATION_JOB, openMigration, patchMigration, reconcile, requireLatest, requireOpen, toMigrationDTO, type MigrationRow } from './migration-store';
 import { logServing, servingHistory } from './serving-log';
@@ -156,10 +156,13 @@ export function createMigrationsHandlers(services: CoreServices, embeddings: Emb
       return dto(c, m.id);
     },
 
-    'migrations.finalize': ({ collection, confirm, keepPrevious }) => {
+    'migrations.finalize': async ({ collection, confirm, keepPrevious, skipGate }) => {
       const c = requireCollection(db, collection);
       const m = open(c);
-      finalizeMigration(services, c, m, { confirm, keepPrevious });
+      assertFinalizable(services, c, m, { confirm, keepPrevious });
+      // Finalizing is the last rollout step (B serves 100 %, for good): the gate checks it like any other.
+      const passed = skipGate ? null : await gate.beforeRolloutStep(c, m, 100, 'Finalize');
+      finalizeMigration(services, c, getMigration(db, m.id)!, { confirm, keepPrevious, gate: skipGate ? 'skipped' : passed ? { runId: passed.id, summary: passed.summary } : undefined });
       return toMigrationDTO(services, c.name, getMigration(db, m.id)!);
     },
 

@@ -21,7 +21,7 @@ export interface QualityGate {
    * run otherwise. A failure refuses the step, or rolls back when B already serves some searches; both throw
    * GATE_FAILED with the numbers.
    */
-  beforeRolloutStep(c: CollectionRow, m: MigrationRow, percent: number): Promise<GateRunDTO | null>;
+  beforeRolloutStep(c: CollectionRow, m: MigrationRow, percent: number, step?: string): Promise<GateRunDTO | null>;
 }
 
 const pct = (x: number): string => `${Number(x.toFixed(1))} %`;
@@ -107,7 +107,7 @@ export function createQualityGate(services: CoreServices, embeddings: EmbeddingS
         return getGateRun(db, id)!;
       }),
 
-    beforeRolloutStep: (c, m, percent) =>
+    beforeRolloutStep: (c, m, percent, step = `Rollout to ${pct(percent)}`) =>
       serial(c, async () => {
         if (!listGolden(db, c).length) return null;
         const { id, run } = await measure(c, m, 'rollout-step', percent);
@@ -116,12 +116,12 @@ export function createQualityGate(services: CoreServices, embeddings: EmbeddingS
         const now = getMigration(db, m.id);
         const fresh = findCollection(db, c.name);
         if (now?.state === 'ready' && now.rollout_percent > 0 && fresh && gateSettings(db, c).autoRollback && (await rollBack(fresh, now, id, run))) {
-          throw new AppError('GATE_FAILED', `${run.summary} The step to ${pct(percent)} was not taken; rolled back: ${m.from_model}@${m.from_version} serves "${c.name}" 100 %.`, {
+          throw new AppError('GATE_FAILED', `${run.summary} ${step} not done; rolled back: ${m.from_model}@${m.from_version} serves "${c.name}" 100 %.`, {
             hint: `See the numbers with: model-center gate status ${c.name}`,
           });
         }
         const at = now?.rollout_percent ?? 0;
-        const text = `${run.summary} Rollout to ${pct(percent)} refused; it stays at ${pct(at)}.`;
+        const text = `${run.summary} ${step} refused; rollout stays at ${pct(at)}.`;
         db.transaction(() => {
           setGateRunOutcome(db, id, 'refused-rollout', text);
           if (fresh && now) logServing(db, fresh, now, { event: 'rollout-refused', rolloutPercent: at, reason: text, gateRunId: id });

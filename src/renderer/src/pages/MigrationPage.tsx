@@ -257,25 +257,32 @@ function RolloutPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
   );
 }
 
+interface ConfirmOption {
+  label: string;
+  checked: boolean;
+  onCheck(v: boolean): void;
+  testId?: string;
+}
+
 interface ConfirmProps {
   testId: string;
   text: string;
-  option: string;
-  checked: boolean;
-  onCheck(v: boolean): void;
+  options: ConfirmOption[];
   yes: string;
   onYes(): void;
   onClose(): void;
 }
 
-/** An inline confirmation with one choice (keep or delete vectors) before a decision that cannot be undone silently. */
-function Confirm({ testId, text, option, checked, onCheck, yes, onYes, onClose }: ConfirmProps): React.JSX.Element {
+/** An inline confirmation with its choices (keep or delete vectors…) before a decision that cannot be undone silently. */
+function Confirm({ testId, text, options, yes, onYes, onClose }: ConfirmProps): React.JSX.Element {
   return (
     <div className="confirm" data-testid={`${testId}-confirm`}>
       <p>{text}</p>
-      <label className="row">
-        <input type="checkbox" checked={checked} onChange={(e) => onCheck(e.target.checked)} /> {option}
-      </label>
+      {options.map((o) => (
+        <label className="row" key={o.label}>
+          <input type="checkbox" checked={o.checked} onChange={(e) => o.onCheck(e.target.checked)} data-testid={o.testId} /> {o.label}
+        </label>
+      ))}
       <div className="row">
         <button
           onClick={() => {
@@ -296,6 +303,7 @@ function DecisionPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
   const { busy, finalize, rollback } = useCollectionsStore();
   const [asking, setAsking] = useState<'finalize' | 'rollback' | null>(null);
   const [keepA, setKeepA] = useState(false);
+  const [skipGate, setSkipGate] = useState(false);
   const [deleteB, setDeleteB] = useState(false);
   return (
     <div>
@@ -308,11 +316,12 @@ function DecisionPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
         <Confirm
           testId="finalize"
           text={`${m.to.model}@${m.to.version} will serve every search; every chunk's metadata records the migration.`}
-          option={`keep ${m.from.model}@${m.from.version}'s vectors (otherwise they are deleted)`}
-          checked={keepA}
-          onCheck={setKeepA}
+          options={[
+            { label: `keep ${m.from.model}@${m.from.version}'s vectors (otherwise they are deleted)`, checked: keepA, onCheck: setKeepA },
+            { label: 'skip the quality gate', checked: skipGate, onCheck: setSkipGate, testId: 'finalize-skip-gate' },
+          ]}
           yes="Yes, finalize"
-          onYes={() => void finalize(keepA)}
+          onYes={() => void finalize(keepA, skipGate)}
           onClose={() => setAsking(null)}
         />
       )}
@@ -320,9 +329,7 @@ function DecisionPanel({ m }: { m: MigrationDTO }): React.JSX.Element {
         <Confirm
           testId="rollback"
           text={`${m.from.model}@${m.from.version} serves 100 % at once${m.state !== 'ready' ? ' and the re-embedding stops' : ''}.`}
-          option={`delete ${m.to.model}@${m.to.version}'s vectors (otherwise they are kept, and migrating again reuses them)`}
-          checked={deleteB}
-          onCheck={setDeleteB}
+          options={[{ label: `delete ${m.to.model}@${m.to.version}'s vectors (otherwise they are kept, and migrating again reuses them)`, checked: deleteB, onCheck: setDeleteB }]}
           yes="Yes, roll back"
           onYes={() => void rollback(deleteB)}
           onClose={() => setAsking(null)}

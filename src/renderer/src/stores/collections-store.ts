@@ -37,7 +37,7 @@ interface CollectionsState {
   compare(queries: string[], sample: number, k: number): Promise<CompareReportDTO | null>;
   setRollout(percent: number, skipGate?: boolean): Promise<void>;
   setShadow(enabled: boolean): Promise<void>;
-  finalize(keepPrevious: boolean): Promise<void>;
+  finalize(keepPrevious: boolean, skipGate?: boolean): Promise<void>;
   rollback(deleteVectors: boolean): Promise<void>;
   runSearch(input: MethodInput<'collections.search'>): Promise<void>;
 }
@@ -166,8 +166,8 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
         await api().call('migrations.setShadow', { collection: collection(), enabled });
         return enabled ? 'Shadow mode on: searches run on both versions.' : 'Shadow mode off.';
       }),
-    finalize: (keepPrevious) =>
-      act(async () => (await api().call('migrations.finalize', { collection: collection(), confirm: !keepPrevious, keepPrevious })).outcome),
+    finalize: (keepPrevious, skipGate = false) =>
+      act(async () => (await api().call('migrations.finalize', { collection: collection(), confirm: !keepPrevious, keepPrevious, skipGate })).outcome),
     rollback: (deleteVectors) => act(async () => (await api().call('migrations.rollback', { collection: collection(), deleteVectors })).outcome),
     async runSearch(input) {
       set({ searching: true, error: null });
