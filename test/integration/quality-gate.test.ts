@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importAndWait, registerPoorModel, useCollectionsHome, writeCorpus, writeVariedCorpus } from '../support/collections';
+import { queryBucket } from '../../src/main/core/migrations/rollout';
+import { testModel } from '../support/embedding-models';
 import { runCliProcess } from '../support/run-cli';
 import { startServe } from '../support/serve-process';
 import { testEnv } from '../support/temp-home';
@@ -148,6 +150,28 @@ describe('the migration quality gate', () => {
     ]);
     expect(history[3]!.reason).toBe('Set by the admin with the quality gate skipped.');
     expect(history[4]).toMatchObject({ gateRunId: run.id, reason: expect.stringContaining('Quality gate failed') });
+  });
+
+  it('fails and rolls back when B cannot answer at all (its files went missing while it served)', async () => {
+    const copy = path.join(t.home, 'b-copy');
+    fs.cpSync(testModel('tiny-64'), copy, { recursive: true });
+    await t.core.invoke('registry.registerVersion', { model: 'tiny', version: '4.0.0', status: 'staging', source: { kind: 'path', path: copy } });
+    await readyMigration('tiny@4.0.0');
+    await t.core.invoke('gate.sampleQueries', { collection: 'kb', count: 5 });
+    await t.core.invoke('migrations.setRollout', { collection: 'kb', percent: 10, skipGate: true });
+    fs.rmSync(path.join(copy, 'onnx'), { recursive: true });
+    await t.core.invoke('inference.unload', {});
+
+    // Meanwhile a search the rollout sends to B is answered by A, not failed.
+    const routedToB = Array.from({ length: 200 }, (_, i) => `weather report number ${i}`).find((q) => queryBucket(q) < 10)!;
+    const served = await t.core.invoke('collections.search', { collection: 'kb', query: routedToB, k: 3 });
+    expect(served.served).toMatchObject({ version: '1.0.0', reason: 'fallback' });
+    expect(served.hits).toHaveLength(3);
+
+    const run = await t.core.invoke('gate.run', { collection: 'kb' });
+    expect(run).toMatchObject({ passed: false, action: 'rolled-back' });
+    expect(run.checks).toEqual([expect.objectContaining({ name: 'answers', ok: false, detail: expect.stringContaining('tiny@4.0.0 could not answer') })]);
+    expect((await t.core.invoke('migrations.get', { collection: 'kb' })).state).toBe('rolled-back');
   });
 
   it('reports without acting when auto-rollback is off, and ignores p95 differences within the slack', async () => {

@@ -143,8 +143,8 @@ export const SearchResultSchema = z.object({
     model: z.string(),
     version: z.string(),
     role: z.enum(['current', 'candidate']),
-    /** Why this version answered: no migration, the rollout bucket, or the caller's choice. */
-    reason: z.enum(['no-migration', 'rollout', 'forced']),
+    /** Why this version answered: no migration, the rollout bucket, the caller's choice, or B failed and A answered instead. */
+    reason: z.enum(['no-migration', 'rollout', 'forced', 'fallback']),
   }),
   /** The query's rollout bucket (0–99) when a migration routes searches. */
   bucket: z.number().int().nullable(),

@@ -64,7 +64,8 @@ const VersionMetrics = z.object({
 });
 
 export const GateCheckSchema = z.object({
-  name: z.enum(['recall', 'mrr', 'overlap', 'p95']),
+  /** `answers`: B could not answer a query at all (its files gone, a load failure): a failure whatever the numbers. */
+  name: z.enum(['recall', 'mrr', 'overlap', 'p95', 'answers']),
   ok: z.boolean(),
   /** What was measured on A and B (overlap: B only, against A), and the limit B had to meet. */
   a: z.number().nullable(),

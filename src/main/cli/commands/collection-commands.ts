@@ -76,7 +76,7 @@ export function describeImport(r: CollectionImportReportDTO): string {
 }
 
 function describeSearch(r: SearchResultDTO): string {
-  const head = `${r.hits.length} hit(s) from ${r.served.model}@${r.served.version} (${r.served.role}${r.served.reason === 'rollout' ? `, rollout bucket ${r.bucket}` : r.served.reason === 'forced' ? ', chosen' : ''}) in ${r.timings.totalMs.toFixed(1)} ms (embed ${r.timings.embedMs.toFixed(1)} ms, search ${r.timings.searchMs.toFixed(1)} ms)`;
+  const head = `${r.hits.length} hit(s) from ${r.served.model}@${r.served.version} (${r.served.role}${r.served.reason === 'rollout' ? `, rollout bucket ${r.bucket}` : r.served.reason === 'forced' ? ', chosen' : r.served.reason === 'fallback' ? ', B failed: A answered' : ''}) in ${r.timings.totalMs.toFixed(1)} ms (embed ${r.timings.embedMs.toFixed(1)} ms, search ${r.timings.searchMs.toFixed(1)} ms)`;
   if (!r.hits.length) return `${head}\nNo chunk passed the threshold.`;
   return `${head}\n${table(
     ['#', 'SCORE', 'SOURCE', 'TEXT'],

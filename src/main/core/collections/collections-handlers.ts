@@ -106,8 +106,17 @@ export function createCollectionsHandlers(services: CoreServices, deps: Collecti
     'collections.search': async ({ collection, query, k, threshold, route }) => {
       const t0 = performance.now();
       const c = requireCollection(db, collection);
-      const decision = deps.router.route(c, query, route);
-      const found = await searchIndex(db, deps.embeddings, decision.index, query, k);
+      let decision = deps.router.route(c, query, route);
+      let found;
+      try {
+        found = await searchIndex(db, deps.embeddings, decision.index, query, k);
+      } catch (err) {
+        if (decision.role !== 'candidate' || decision.reason !== 'rollout') throw err;
+        // B failed a search the rollout sent it: A answers, so users never see B's failure (the gate rolls it back).
+        services.log.child('rollout').warn(`${decision.index.model}@${decision.index.version} failed a routed search of "${c.name}", A answered: ${(err as Error).message}`);
+        decision = { ...deps.router.route(c, query, 'current'), reason: 'fallback' };
+        found = await searchIndex(db, deps.embeddings, decision.index, query, k);
+      }
       const hits = toHits(db, found.neighbours, threshold);
       deps.router.served(c, decision, query, found.neighbours, k);
       return {

@@ -9,6 +9,32 @@ import { evaluateGate, latencyQuantiles, mean, recallAt, reciprocalRank } from '
 
 export type Measurement = Pick<GateRunDTO, 'queries' | 'withExpected' | 'k' | 'a' | 'b' | 'meanOverlap' | 'checks' | 'passed'>;
 
+class BFailed extends Error {
+  constructor(
+    readonly query: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** B could not answer: the run fails on that alone, with the query and B's error, and no figures for B. */
+function unanswered(settings: GateSettingsDTO, sides: readonly [Side, Side], golden: readonly GoldenQueryDTO[], err: BFailed): Measurement {
+  const version = (s: Side): string => `${s.index.model}@${s.index.version}`;
+  const none = (s: Side): GateRunDTO['a'] => ({ version: version(s), recall: null, mrr: null, p50Ms: 0, p95Ms: 0 });
+  const detail = `${version(sides[1])} could not answer "${err.query.slice(0, 80)}": ${err.reason}`;
+  return {
+    queries: golden.length,
+    withExpected: golden.filter((q) => q.expected.length).length,
+    k: settings.k,
+    a: none(sides[0]),
+    b: none(sides[1]),
+    meanOverlap: 0,
+    checks: [{ name: 'answers', ok: false, a: null, b: null, limit: 0, detail }],
+    passed: false,
+  };
+}
+
 interface Side {
   index: IndexRow;
   recall: number[];
@@ -27,16 +53,37 @@ export async function measureGate(db: Db, embeddings: EmbeddingService, c: Colle
     { index: currentIndex(db, c), recall: [], rr: [], ms: [] },
     { index: getIndex(db, m.to_index_id)!, recall: [], rr: [], ms: [] },
   ];
-  for (const s of sides) await searchIndex(db, embeddings, s.index, golden[0]!.query, k);
+  // A failing is this machine's problem (the gate cannot judge: the error goes to the caller); B failing is B's.
+  const search = async (side: 0 | 1, query: string): Promise<Awaited<ReturnType<typeof searchIndex>>> => {
+    if (side === 0) return searchIndex(db, embeddings, sides[0].index, query, k);
+    try {
+      return await searchIndex(db, embeddings, sides[1].index, query, k);
+    } catch (err) {
+      throw new BFailed(query, err instanceof Error ? err.message : String(err));
+    }
+  };
+  try {
+    await search(0, golden[0]!.query);
+    await search(1, golden[0]!.query);
+  } catch (err) {
+    if (err instanceof BFailed) return unanswered(settings, sides, golden, err);
+    throw err;
+  }
   const overlaps: number[] = [];
   let withExpected = 0;
   for (const [i, q] of golden.entries()) {
     const expected = q.expected.filter((id) => !q.missing.includes(id));
     if (expected.length) withExpected++;
     const found: number[][] = [[], []];
-    for (const side of i % 2 ? [1, 0] : [0, 1]) {
-      const s = sides[side]!;
-      const r = await searchIndex(db, embeddings, s.index, q.query, k);
+    for (const side of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) {
+      const s = sides[side];
+      let r;
+      try {
+        r = await search(side, q.query);
+      } catch (err) {
+        if (err instanceof BFailed) return unanswered(settings, sides, golden, err);
+        throw err;
+      }
       const ids = r.neighbours.map((n) => n.chunkId);
       found[side] = ids;
       s.ms.push(r.embedMs + r.searchMs);

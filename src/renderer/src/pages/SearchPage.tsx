@@ -121,7 +121,7 @@ export function SearchPage(): React.JSX.Element {
         <div data-testid="search-results">
           <p>
             {search.hits.length} hit(s) from <strong data-testid="served-by">{search.served.model}@{search.served.version}</strong> ({search.served.role}
-            {search.served.reason === 'rollout' ? `, rollout bucket ${search.bucket}` : search.served.reason === 'forced' ? ', chosen' : ''}) in {search.timings.totalMs.toFixed(1)} ms
+            {search.served.reason === 'rollout' ? `, rollout bucket ${search.bucket}` : search.served.reason === 'forced' ? ', chosen' : search.served.reason === 'fallback' ? ', B failed: A answered' : ''}) in {search.timings.totalMs.toFixed(1)} ms
             <span className="muted"> (embedding {search.timings.embedMs.toFixed(1)} ms, vector search {search.timings.searchMs.toFixed(1)} ms)</span>
           </p>
           <table className="data-table">
