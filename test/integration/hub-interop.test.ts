@@ -67,6 +67,18 @@ describe('cache interoperability with @huggingface/hub', () => {
     expect(hub.requests.filter((r) => r.url.includes('model.onnx') || r.url.startsWith('/cdn-lfs/'))).toEqual([]);
   });
 
+  it('marks the cache root (CACHEDIR.TAG) but writes no trees/<commit>.json, so Python reads a partial snapshot offline', async () => {
+    // huggingface_hub 1.x refuses, offline, a snapshot whose cached tree listing names files that are not there
+    // (_raise_if_incomplete_snapshot); without a listing it returns the folder. A download of the inference files
+    // alone must stay usable from Python, so Model Center writes no listing.
+    const job = await core.invoke('hub.download', { repo: REPO });
+    expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
+    const cache = path.join(home, 'hub');
+    expect(fs.readFileSync(path.join(cache, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55/);
+    expect(fs.existsSync(path.join(cache, 'models--acme--interop', 'trees'))).toBe(false);
+    expect(fs.readdirSync(path.join(cache, 'models--acme--interop')).sort()).toEqual(['blobs', 'refs', 'snapshots']);
+  });
+
   it('@huggingface/hub scans a download pinned to a commit (no branch, so no ref file)', async () => {
     const job = await core.invoke('hub.download', { repo: REPO, revision: commit() });
     expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
