@@ -142,9 +142,16 @@ describe('hub downloads against the loopback hub', () => {
     expect(denied.error?.hint).toMatch(/configure --hf-token/);
     await core.close();
     core = openTestCore(home, { HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN });
+    hub.requests.length = 0;
     const ok = await download(core, { repo: GATED });
     expect(ok.error).toBeNull();
     expect(ok.state).toBe('done');
+    // The token goes to the Hub, never to the CDN host its LFS files redirect to.
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/'));
+    expect(cdn.length).toBeGreaterThan(0);
+    expect(cdn.every((r) => !r.authorized)).toBe(true);
+    // (Successful ones: the refused attempt's last 401 may be logged late, when its socket closes.)
+    expect(hub.requests.filter((r) => r.url.includes('/resolve/') && r.status < 400 && !r.authorized)).toEqual([]);
   });
 
   it('names an unknown repo and an unknown revision', async () => {

@@ -19,6 +19,8 @@ export interface HubRequestLog {
   port: number;
   /** When the request arrived (ms since the epoch); it is logged when its answer ends. */
   at: number;
+  /** Whether it carried an Authorization header (a token must not travel to the CDN's host). */
+  authorized: boolean;
 }
 
 export interface HubServer {
@@ -44,7 +46,7 @@ interface FaultState {
  * - `GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=`: entries {type, oid, size, path, lfs?}, paged by Link header
  * - `POST /api/models/{repo}/paths-info/{rev}` with {paths, expand}: the same entries for the paths named
  * - `GET|HEAD /{repo}/resolve/{rev}/{path}`: regular files served directly with ETag (git blob id) and X-Repo-Commit;
- *   LFS files answered 302 to `/cdn-lfs/{sha256}` with X-Linked-Etag, X-Linked-Size, X-Repo-Commit
+ *   LFS files answered 302 to `/cdn-lfs/{sha256}` on another host (127.0.0.2 on Linux) with X-Linked-Etag, X-Linked-Size, X-Repo-Commit
  * - Range requests (206, 416), 401 with X-Error-Code GatedRepo, 404 with RepoNotFound / RevisionNotFound / EntryNotFound.
  */
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
@@ -53,6 +55,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   const requests: HubRequestLog[] = [];
   const pageSize = options.treePageSize ?? 1000;
   let baseUrl = '';
+  let cdnBaseUrl = '';
 
   const faultFor = (repoId: string, path: string): FaultState | undefined => faults.get(`${repoId}\0${path}`);
   const apiFault = { left: 0, status: 503 };
@@ -269,7 +272,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       if (file.lfsOid) {
         res.writeHead(302, {
           ...common,
-          Location: `${baseUrl}/cdn-lfs/${file.lfsOid}`,
+          Location: `${cdnBaseUrl}/cdn-lfs/${file.lfsOid}`,
           ETag: `"${file.gitOid}"`,
           'X-Linked-Etag': `"${file.lfsOid}"`,
           'X-Linked-Size': String(file.size),
@@ -284,12 +287,12 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   };
 
   let inFlight = 0;
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     inFlight++;
     res.once('close', () => inFlight--);
     const at = Date.now();
     const log = (status: number): number =>
-      requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0, at });
+      requests.push({ method: req.method ?? 'GET', url: req.url ?? '', range: req.headers.range, status, port: req.socket.remotePort ?? 0, at, authorized: req.headers.authorization !== undefined });
     res.on('finish', () => log(res.statusCode));
     res.on('close', () => {
       if (!res.writableFinished) log(-1);
@@ -298,12 +301,22 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       if (!res.headersSent) hubError(res, 500, 'InternalError', String(err));
       else res.destroy();
     });
-  });
+  };
+  const server = http.createServer(onRequest);
   // Idle connections are kept a minute, as the Hub's front ends do: Node's default 5 s races undici reusing one
   // on a busy machine ("other side closed" from a metadata fetch between two downloads).
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The CDN answers on another host, as the Hub's does (cdn-lfs.hf.co): huggingface_hub follows a redirect to the
+  // same host and then misses the redirect's X-Repo-Commit, and clients must drop Authorization on the hop.
+  // Linux routes all of 127/8 to loopback; elsewhere the CDN shares the Hub's host.
+  const cdn = http.createServer(onRequest);
+  cdn.keepAliveTimeout = 60_000;
+  cdnBaseUrl = await new Promise<string>((resolve) => {
+    cdn.once('error', () => resolve(baseUrl));
+    cdn.listen(0, '127.0.0.2', () => resolve(`http://127.0.0.2:${(cdn.address() as AddressInfo).port}`));
+  });
 
   return {
     url: baseUrl,
@@ -321,10 +334,14 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     settled: async () => {
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      const stop = (srv: http.Server): Promise<void> =>
+        new Promise<void>((resolve) => {
+          if (!srv.listening) return resolve();
+          srv.closeAllConnections();
+          srv.close(() => resolve());
+        });
+      await Promise.all([stop(server), stop(cdn)]);
+    },
   };
 }
