@@ -48,6 +48,11 @@ describe('golden query files', () => {
       { query: 'a', expected: [4, 5] },
       { query: 'b', expected: [] },
     ]);
+    // MS MARCO / BEIR queries.tsv: "qid<TAB>text", no header.
+    expect(parseGoldenFile('queries.tsv', '1048585\twhat is paula deen\'s brother\n2\tAndrogen receptor define\n')).toEqual([
+      { query: "what is paula deen's brother", expected: [] },
+      { query: 'Androgen receptor define', expected: [] },
+    ]);
     expect(parseGoldenFile('g.txt', '# comment\n first \n\nsecond\n')).toEqual([
       { query: 'first', expected: [] },
       { query: 'second', expected: [] },

@@ -31,7 +31,8 @@ function fromObject(o: unknown): GoldenItem | string {
 
 /**
  * Golden queries from a file's text, by its extension: .jsonl/.ndjson (one object per line), .json (an array of
- * them), .csv/.tsv (query, then optional expected ids; a header row naming a `query` column is followed), or
+ * them), .csv/.tsv (query, then optional expected ids; a header row naming a `query` column is followed; "id, text"
+ * rows without a header, as MS MARCO's queries.tsv, are read as their text), or
  * anything else as text, one query per line (`#` starts a comment). A malformed line refuses the whole file with
  * every problem named by file and line, so nothing is half-imported.
  */
@@ -66,7 +67,7 @@ export function parseGoldenFile(fileName: string, content: string): GoldenItem[]
   } else if (ext === '.csv' || ext === '.tsv') {
     const body = content.replace(/^\uFEFF/, '');
     const delimiter = ext === '.tsv' ? '\t' : sniffDelimiter(lines[0] ?? '');
-    let columns = { query: 0, expected: 1 };
+    let columns: { query: number; expected: number } | null = null;
     for (const rec of parseCsv(body, delimiter)) {
       if ('error' in rec) {
         push(rec.line, rec.error);
@@ -82,6 +83,8 @@ export function parseGoldenFile(fileName: string, content: string): GoldenItem[]
           continue;
         }
       }
+      // No header: "query[, ids]", or "id, query" as MS MARCO's and BEIR's query TSVs are (a number, then text).
+      columns ??= /^\d+$/.test(cells[0] ?? '') && cells[1] && typeof chunkIds(cells[1]) === 'string' ? { query: 1, expected: -1 } : { query: 0, expected: 1 };
       if (cells.every((c) => !c)) continue;
       const query = cells[columns.query] ?? '';
       const ids = columns.expected >= 0 ? chunkIds(cells[columns.expected]) : [];
