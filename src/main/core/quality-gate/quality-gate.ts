@@ -26,7 +26,8 @@ export interface QualityGate {
 
 const pct = (x: number): string => `${Number(x.toFixed(1))} %`;
 
-function describe(r: Measurement, a: string, b: string): string {
+/** One line for the run: what failed with its numbers, or what passed. */
+function summarize(r: Measurement, a: string, b: string): string {
   const failed = r.checks.filter((x) => !x.ok);
   if (failed.length) return `Quality gate failed (${r.queries} golden queries): ${failed.map((x) => x.detail).join('; ')}.`;
   const parts = r.checks.map((x) => x.detail);
@@ -77,7 +78,7 @@ export function createQualityGate(services: CoreServices, embeddings: EmbeddingS
       trigger,
       rolloutPercent,
       action: 'none',
-      summary: describe(r, r.a.version, r.b.version),
+      summary: summarize(r, r.a.version, r.b.version),
     };
     return { id: saveGateRun(db, c, run), run };
   };
