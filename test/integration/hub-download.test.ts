@@ -19,7 +19,7 @@ let home: string;
 let core: Core;
 
 beforeAll(async () => {
-  hub = await startHubServer({ repos: [sentenceRepo(REPO), sentenceRepo(GATED, { gated: true })], token: TOKEN, treePageSize: 4 });
+  hub = await startHubServer({ repos: [sentenceRepo(REPO), sentenceRepo(GATED, { gated: true })], token: TOKEN, treePageSize: 4, separateCdnHost: true });
 });
 afterAll(async () => {
   await hub.close();

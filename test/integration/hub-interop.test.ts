@@ -18,7 +18,7 @@ let core: Core;
 const FILES = ['config.json', '1_Pooling/config.json', 'onnx/model.onnx'];
 
 beforeAll(async () => {
-  hub = await startHubServer({ repos: [sentenceRepo(REPO)] });
+  hub = await startHubServer({ repos: [sentenceRepo(REPO)], separateCdnHost: true });
 });
 afterAll(async () => {
   await hub.close();

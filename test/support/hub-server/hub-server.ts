@@ -8,6 +8,11 @@ export interface HubServerOptions {
   token?: string;
   /** Entries per page of the tree listing before a `Link: <…>; rel="next"` header (the Hub pages at 1000). */
   treePageSize?: number;
+  /**
+   * Serve LFS files from a CDN on another host (127.0.0.2, Linux only; elsewhere the Hub's own), as the Hub does:
+   * what huggingface_hub needs (it follows same-host redirects) and what shows a token is not sent to the CDN.
+   */
+  separateCdnHost?: boolean;
 }
 
 export interface HubRequestLog {
@@ -46,7 +51,7 @@ interface FaultState {
  * - `GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=`: entries {type, oid, size, path, lfs?}, paged by Link header
  * - `POST /api/models/{repo}/paths-info/{rev}` with {paths, expand}: the same entries for the paths named
  * - `GET|HEAD /{repo}/resolve/{rev}/{path}`: regular files served directly with ETag (git blob id) and X-Repo-Commit;
- *   LFS files answered 302 to `/cdn-lfs/{sha256}` on another host (127.0.0.2 on Linux) with X-Linked-Etag, X-Linked-Size, X-Repo-Commit
+ *   LFS files answered 302 to `/cdn-lfs/{sha256}` (on another host with separateCdnHost) with X-Linked-Etag, X-Linked-Size, X-Repo-Commit
  * - Range requests (206, 416), 401 with X-Error-Code GatedRepo, 404 with RepoNotFound / RevisionNotFound / EntryNotFound.
  */
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
@@ -308,15 +313,17 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // The CDN answers on another host, as the Hub's does (cdn-lfs.hf.co): huggingface_hub follows a redirect to the
-  // same host and then misses the redirect's X-Repo-Commit, and clients must drop Authorization on the hop.
-  // Linux routes all of 127/8 to loopback; elsewhere the CDN shares the Hub's host.
+  // With separateCdnHost the CDN answers on another host, as the Hub's does (cdn-lfs.hf.co): huggingface_hub
+  // follows a redirect to the same host and then misses the redirect's X-Repo-Commit, and clients must drop
+  // Authorization on the hop. Linux routes all of 127/8 to loopback; elsewhere the CDN shares the Hub's host.
   const cdn = http.createServer(onRequest);
   cdn.keepAliveTimeout = 60_000;
-  cdnBaseUrl = await new Promise<string>((resolve) => {
-    cdn.once('error', () => resolve(baseUrl));
-    cdn.listen(0, '127.0.0.2', () => resolve(`http://127.0.0.2:${(cdn.address() as AddressInfo).port}`));
-  });
+  cdnBaseUrl = options.separateCdnHost
+    ? await new Promise<string>((resolve) => {
+        cdn.once('error', () => resolve(baseUrl));
+        cdn.listen(0, '127.0.0.2', () => resolve(`http://127.0.0.2:${(cdn.address() as AddressInfo).port}`));
+      })
+    : baseUrl;
 
   return {
     url: baseUrl,
