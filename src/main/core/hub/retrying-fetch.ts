@@ -1,9 +1,5 @@
-/**
- * fetch for the Hub's metadata calls (model info, file listings, pages of them): a transient failure — a dropped
- * connection, a timeout, 429 or a 5xx — is tried again with backoff (honouring Retry-After, capped) instead of
- * failing a download or an upstream check outright. Only GET and HEAD, which change nothing, are retried; each
- * attempt has its own timeout so a server that stops answering cannot hang the job.
- */
+import { abortableSleep } from '../jobs/abortable-sleep';
+
 export interface RetryOptions {
   attempts?: number;
   baseDelayMs?: number;
@@ -22,21 +18,12 @@ function retryAfterMs(res: Response): number | null {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
 }
 
-function sleep(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
+/**
+ * fetch for the Hub's metadata calls (model info, file listings, pages of them): a transient failure — a dropped
+ * connection, a timeout, 429 or a 5xx — is tried again with backoff (honouring Retry-After, capped) instead of
+ * failing a download or an upstream check outright. Only GET and HEAD, which change nothing, are retried; each
+ * attempt has its own timeout so a server that stops answering cannot hang the job.
+ */
 export function retryingFetch(base: typeof fetch = globalThis.fetch, options: RetryOptions = {}): typeof fetch {
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 500;
@@ -55,13 +42,13 @@ export function retryingFetch(base: typeof fetch = globalThis.fetch, options: Re
       } catch (err) {
         // The caller's own abort is final; a timeout or a dropped connection is worth another try.
         if (last || caller?.aborted) throw err;
-        await sleep(Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)), caller);
+        await abortableSleep(Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)), caller);
         continue;
       }
       if (last || !RETRY_STATUS.has(res.status)) return res;
       const wait = Math.min(maxDelay, retryAfterMs(res) ?? baseDelay * 2 ** (attempt - 1));
       await res.body?.cancel().catch(() => undefined);
-      await sleep(wait, caller);
+      await abortableSleep(wait, caller);
     }
   };
 }

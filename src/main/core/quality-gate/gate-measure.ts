@@ -1,6 +1,6 @@
 import type { GateRunDTO, GateSettingsDTO, GoldenQueryDTO } from '../../../shared/contract';
 import { currentIndex, getIndex, type CollectionRow, type IndexRow } from '../collections/collection-store';
-import { searchIndex } from '../collections/search';
+import { searchIndex, type IndexSearch } from '../collections/search';
 import type { Db } from '../db/open-database';
 import type { EmbeddingService } from '../inference/embedding-service';
 import type { MigrationRow } from '../migrations/migration-store';
@@ -48,13 +48,22 @@ interface Side {
  * not counted as search latency; the order alternates per query so neither version always runs on a warmer cache.
  */
 export async function measureGate(db: Db, embeddings: EmbeddingService, c: CollectionRow, m: MigrationRow, settings: GateSettingsDTO, golden: readonly GoldenQueryDTO[]): Promise<Measurement> {
-  const k = settings.k;
   const sides: [Side, Side] = [
     { index: currentIndex(db, c), recall: [], rr: [], ms: [] },
     { index: getIndex(db, m.to_index_id)!, recall: [], rr: [], ms: [] },
   ];
+  try {
+    return await searchBoth(db, embeddings, settings, golden, sides);
+  } catch (err) {
+    if (err instanceof BFailed) return unanswered(settings, sides, golden, err);
+    throw err;
+  }
+}
+
+async function searchBoth(db: Db, embeddings: EmbeddingService, settings: GateSettingsDTO, golden: readonly GoldenQueryDTO[], sides: [Side, Side]): Promise<Measurement> {
+  const k = settings.k;
   // A failing is this machine's problem (the gate cannot judge: the error goes to the caller); B failing is B's.
-  const search = async (side: 0 | 1, query: string): Promise<Awaited<ReturnType<typeof searchIndex>>> => {
+  const search = async (side: 0 | 1, query: string): Promise<IndexSearch> => {
     if (side === 0) return searchIndex(db, embeddings, sides[0].index, query, k);
     try {
       return await searchIndex(db, embeddings, sides[1].index, query, k);
@@ -62,13 +71,8 @@ export async function measureGate(db: Db, embeddings: EmbeddingService, c: Colle
       throw new BFailed(query, err instanceof Error ? err.message : String(err));
     }
   };
-  try {
-    await search(0, golden[0]!.query);
-    await search(1, golden[0]!.query);
-  } catch (err) {
-    if (err instanceof BFailed) return unanswered(settings, sides, golden, err);
-    throw err;
-  }
+  await search(0, golden[0]!.query);
+  await search(1, golden[0]!.query);
   const overlaps: number[] = [];
   let withExpected = 0;
   for (const [i, q] of golden.entries()) {
@@ -77,13 +81,7 @@ export async function measureGate(db: Db, embeddings: EmbeddingService, c: Colle
     const found: number[][] = [[], []];
     for (const side of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) {
       const s = sides[side];
-      let r;
-      try {
-        r = await search(side, q.query);
-      } catch (err) {
-        if (err instanceof BFailed) return unanswered(settings, sides, golden, err);
-        throw err;
-      }
+      const r = await search(side, q.query);
       const ids = r.neighbours.map((n) => n.chunkId);
       found[side] = ids;
       s.ms.push(r.embedMs + r.searchMs);

@@ -9,7 +9,7 @@ import { logServing } from '../migrations/serving-log';
 import { measureGate, type Measurement } from './gate-measure';
 import { getGateRun, saveGateRun, setGateRunOutcome } from './gate-runs';
 import { gateSettings } from './gate-settings';
-import { listGolden } from './golden-set';
+import { goldenCount, listGolden } from './golden-set';
 
 type Trigger = GateRunDTO['trigger'];
 
@@ -95,6 +95,10 @@ export function createQualityGate(services: CoreServices, embeddings: EmbeddingS
     }
   };
 
+  /** Whether a failed run should roll back now: B still ready and serving some searches, and the admin allows it. */
+  const rollsBack = (c: CollectionRow, now: MigrationRow | undefined): now is MigrationRow =>
+    now?.state === 'ready' && now.rollout_percent > 0 && gateSettings(db, c).autoRollback;
+
   const changed = (c: CollectionRow, m: MigrationRow): void => services.bus.emit('migration.changed', { collection: c.name, migrationId: m.id, action: 'gate' });
 
   return {
@@ -103,20 +107,20 @@ export function createQualityGate(services: CoreServices, embeddings: EmbeddingS
         const m = readyMigration(c);
         const { id, run } = await measure(c, m, trigger, m.rollout_percent);
         const now = getMigration(db, m.id);
-        if (!run.passed && now?.state === 'ready' && now.rollout_percent > 0 && gateSettings(db, c).autoRollback) await rollBack(c, now, id, run);
+        if (!run.passed && rollsBack(c, now)) await rollBack(c, now, id, run);
         changed(c, m);
         return getGateRun(db, id)!;
       }),
 
     beforeRolloutStep: (c, m, percent, step = `Rollout to ${pct(percent)}`) =>
       serial(c, async () => {
-        if (!listGolden(db, c).length) return null;
+        if (!goldenCount(db, c)) return null;
         const { id, run } = await measure(c, m, 'rollout-step', percent);
         changed(c, m);
         if (run.passed) return getGateRun(db, id)!;
         const now = getMigration(db, m.id);
         const fresh = findCollection(db, c.name);
-        if (now?.state === 'ready' && now.rollout_percent > 0 && fresh && gateSettings(db, c).autoRollback && (await rollBack(fresh, now, id, run))) {
+        if (fresh && rollsBack(c, now) && (await rollBack(fresh, now, id, run))) {
           throw new AppError('GATE_FAILED', `${run.summary} ${step} not done; rolled back: ${m.from_model}@${m.from_version} serves "${c.name}" 100 %.`, {
             hint: `See the numbers with: model-center gate status ${c.name}`,
           });

@@ -29,23 +29,22 @@ function RunTable({ run }: { run: GateRunDTO }): React.JSX.Element {
           </tr>
         </thead>
         <tbody>
-          {[
-            ['A', run.a],
-            ['B', run.b],
-          ].map(([side, v]) => {
-            const m = v as GateRunDTO['a'];
-            return (
-              <tr key={side as string}>
-                <td>
-                  {side as string} {m.version}
-                </td>
-                <td className="mono">{f2(m.recall)}</td>
-                <td className="mono">{f2(m.mrr)}</td>
-                <td className="mono">{ms(m.p50Ms)}</td>
-                <td className="mono">{ms(m.p95Ms)}</td>
-              </tr>
-            );
-          })}
+          {(
+            [
+              ['A', run.a],
+              ['B', run.b],
+            ] as const
+          ).map(([side, m]) => (
+            <tr key={side}>
+              <td>
+                {side} {m.version}
+              </td>
+              <td className="mono">{f2(m.recall)}</td>
+              <td className="mono">{f2(m.mrr)}</td>
+              <td className="mono">{ms(m.p50Ms)}</td>
+              <td className="mono">{ms(m.p95Ms)}</td>
+            </tr>
+          ))}
           <tr className="muted">
             <td>B must meet</td>
             <td className="mono">{limit('recall')}</td>
