@@ -35,6 +35,16 @@ describe('model-center CLI', () => {
     const unknownKey = await runCliProcess(['configure', 'colour=red'], env);
     expect(unknownKey.code).toBe(2);
     expect(unknownKey.stderr).toMatch(/unknown setting "colour"/);
+    const notNumber = await runCliProcess(['configure', 'inferenceThreads=four'], env);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toMatch(/inferenceThreads takes a number/);
+  });
+
+  it('sets every numeric setting from KEY=VALUE, not only the download concurrency', async () => {
+    const r = await runCliProcess(['configure', 'inferenceThreads=3', 'upstreamCheckHours=2', 'modelIdleUnloadSeconds=60', 'embeddingCacheMb=128', '--json'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).values).toMatchObject({ inferenceThreads: 3, upstreamCheckHours: 2, modelIdleUnloadSeconds: 60, embeddingCacheMb: 128 });
   });
 
   it('prints help per command', async () => {

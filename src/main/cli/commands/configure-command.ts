@@ -1,14 +1,17 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import { EditableSettingsSchema, type SettingsView } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { printResult, table } from '../cli-output';
 
-const KEYS = Object.keys(EditableSettingsSchema.shape);
-const NUMERIC = new Set(['downloadConcurrency']);
+const SHAPE = EditableSettingsSchema.shape;
+const KEYS = Object.keys(SHAPE);
+// Read from the schema, so a numeric or list setting added later is parsed as one without touching this file.
+const NUMERIC = new Set(KEYS.filter((k) => SHAPE[k as keyof typeof SHAPE] instanceof z.ZodNumber));
 /** Keys holding a list: `requiredModels=a,b` (commas or new lines; an empty value clears the list). */
-const LISTS = new Set(['requiredModels', 'voskDirs']);
+const LISTS = new Set(KEYS.filter((k) => SHAPE[k as keyof typeof SHAPE] instanceof z.ZodArray));
 /** List keys of folders: relative entries are taken from the current directory, as a shell user means them. */
 const FOLDER_LISTS = new Set(['voskDirs']);
 
@@ -18,6 +21,9 @@ function parseAssignment(text: string, previous: Record<string, unknown> = {}): 
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
   if (!KEYS.includes(key)) throw new AppError('INVALID_INPUT', `unknown setting "${key}".`, { hint: `Known settings: ${KEYS.join(', ')}` });
+  if (NUMERIC.has(key) && (raw.trim() === '' || !Number.isFinite(Number(raw)))) {
+    throw new AppError('INVALID_INPUT', `${key} takes a number, not "${raw}".`, { hint: `For example: configure ${key}=4` });
+  }
   const value = NUMERIC.has(key)
     ? Number(raw)
     : LISTS.has(key)
