@@ -11,6 +11,8 @@ import { bindContractToIpc } from './ipc/bind-contract';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererFile = path.join(here, '../renderer/index.html');
+// Linux and Windows take the window's icon from here (macOS from the bundle); extraResources puts it beside the app.
+const windowIcon = (): string => (app.isPackaged ? path.join(process.resourcesPath, 'resources/icon.png') : path.join(here, '../../resources/icon.png'));
 
 let window: BrowserWindow | undefined;
 let core: Core | undefined;
@@ -28,6 +30,7 @@ function createWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 600,
     title: 'Model Center',
+    icon: windowIcon(),
     show: false,
     webPreferences: {
       preload: path.join(here, '../preload/index.cjs'),

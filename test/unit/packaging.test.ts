@@ -23,6 +23,17 @@ describe('packaging', () => {
     }
   });
 
+  it('gives the deb what fpm requires (a maintainer with an email, a homepage) and the installers an icon', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { author?: { email?: string }; homepage?: string };
+    expect(yml).toMatch(/linux:\n(?:.*\n)*?\s+maintainer: .+ <[^@\s]+@[^>\s]+>/);
+    expect(pkg.author?.email).toMatch(/@/);
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+    const icon = fs.readFileSync(path.join(ROOT, 'resources/icon.png'));
+    expect(icon.subarray(1, 4).toString()).toBe('PNG');
+    // electron-builder wants at least 512×512 for macOS and 256×256 for Windows: width and height from IHDR.
+    expect([icon.readUInt32BE(16), icon.readUInt32BE(20)]).toEqual([512, 512]);
+  });
+
   it('the deb scripts keep electron-builder macros it defines only', () => {
     for (const f of ['after-install.tpl', 'after-remove.tpl']) {
       const macros = [...fs.readFileSync(path.join(ROOT, 'packaging/linux', f), 'utf8').matchAll(/\$\{([a-zA-Z]+)\}/g)].map((m) => m[1]);
