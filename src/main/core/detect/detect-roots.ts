@@ -12,8 +12,9 @@ export function ollamaStoreRoots(env: Env): string[] {
   const fromEnv = env.OLLAMA_MODELS?.trim();
   if (fromEnv) return [path.resolve(fromEnv)];
   const roots = [path.join(homeDir(env), '.ollama', 'models')];
-  // The official Linux installer runs `ollama serve` as the `ollama` user, whose store lives here.
-  if (process.platform === 'linux' && !env.HOME) roots.push('/usr/share/ollama/.ollama/models');
+  // The official Linux installer runs `ollama serve` as the `ollama` user, whose store lives here. A HOME pointed
+  // elsewhere than the account's own (tests, sandboxes) asks for that home's stores only.
+  if (process.platform === 'linux' && path.resolve(homeDir(env)) === path.resolve(os.homedir())) roots.push('/usr/share/ollama/.ollama/models');
   return roots;
 }
 
