@@ -61,6 +61,13 @@ describe.skipIf(missing)('pulling an Ollama model from the Detected page', () =>
       await page.getByTestId('ollama-pull').click();
       await page.locator('li.job[data-state="done"]').first().waitFor({ timeout: 20_000 });
       await page.getByTestId('detect-group-ollama').filter({ hasText: 'tinyllama:1b' }).waitFor({ timeout: 10_000 });
+      // What `ollama show` says, in a dialog from the row.
+      await page.locator('tr[data-name="tinyllama:1b"]').getByTestId('ollama-details-open').click();
+      const details = page.getByTestId('ollama-details');
+      await details.filter({ hasText: 'Q4_0' }).waitFor();
+      expect(await details.textContent()).toContain('{{ .Prompt }}');
+      await page.keyboard.press('Escape');
+      await details.waitFor({ state: 'detached' });
       await page.close();
     } finally {
       await browser.close();

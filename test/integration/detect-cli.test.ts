@@ -49,6 +49,8 @@ describe('detect and ollama CLI', () => {
     const show = await runCliProcess(['ollama', 'show', 'llama3:8b'], e);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/capabilities: completion/);
+    expect(show.stdout).toMatch(/^llama3:8b {2}10 B {2}Q4_0$/m);
+    expect(show.stdout).toMatch(/template:\n {4}\{\{ \.Prompt \}\}/);
     const del = await runCliProcess(['ollama', 'delete', 'llama3:8b'], e);
     expect(del.code).toBe(0);
     expect(del.stdout).toMatch(/Deleted llama3:8b/);

@@ -73,7 +73,7 @@ describe('ollama operations', () => {
     fake = await startFakeOllama({ models: [{ name: 'llama3:8b', size: 10, digest: 'd'.repeat(64) }] });
     core = openTestCore(home, { OLLAMA_HOST: fake.host });
     const shown = await core.invoke('ollama.show', { name: 'llama3:8b' });
-    expect(shown).toMatchObject({ name: 'llama3:8b', license: 'MIT', capabilities: ['completion'] });
+    expect(shown).toMatchObject({ name: 'llama3:8b', license: 'MIT', capabilities: ['completion'], sizeBytes: 10, quantization: 'Q4_0', template: '{{ .Prompt }}' });
     expect(shown.modelInfo['llama.context_length']).toBe(8192);
     expect(await core.invoke('ollama.delete', { name: 'llama3:8b' })).toEqual({ deleted: 'llama3:8b' });
     expect(fake.models).toEqual([]);

@@ -75,6 +75,10 @@ export const OllamaShowSchema = z.object({
   modelfile: z.string().nullable(),
   parameters: z.string().nullable(),
   template: z.string().nullable(),
+  /** Bytes on disk as the server's list says (null when it does not list the model). */
+  sizeBytes: z.number().nullable(),
+  /** details.quantization_level, e.g. Q4_K_M. */
+  quantization: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
   modelInfo: z.record(z.string(), z.unknown()),
   capabilities: z.array(z.string()),
@@ -154,7 +158,7 @@ export const detectContract = {
   detect: query('Find models already on this machine: Ollama, Vosk, Hugging Face cache, legacy sentence-transformers', z.object({}), DetectResultSchema),
   'ollama.pull': mutation('Pull an Ollama model through the Ollama server, as a job with progress', OllamaName, JobSchema),
   'ollama.delete': mutation('Delete an Ollama model through the Ollama server', OllamaName, z.object({ deleted: z.string() })),
-  'ollama.show': query('Show an Ollama model (details, parameters, template, license)', OllamaName, OllamaShowSchema),
+  'ollama.show': query('Show an Ollama model (size, quantisation, details, parameters, template, license)', OllamaName, OllamaShowSchema),
   'vosk.install': mutation(
     'Download a Vosk model zip and unpack it safely into the data folder, as a job',
     z.object({ url: z.string().trim().url('must be the URL of a Vosk model zip') }),

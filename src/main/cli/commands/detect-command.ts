@@ -36,10 +36,11 @@ export function formatDetect(r: DetectResultDTO): string {
 }
 
 function formatShow(s: OllamaShowDTO): string {
-  const lines = [`${s.name}`];
+  const lines = [`${s.name}${s.sizeBytes !== null ? `  ${formatBytes(s.sizeBytes)}` : ''}${s.quantization ? `  ${s.quantization}` : ''}`];
   for (const [k, v] of Object.entries(s.details)) lines.push(`  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
   if (s.capabilities.length) lines.push(`  capabilities: ${s.capabilities.join(', ')}`);
   if (s.parameters) lines.push(`  parameters:\n${s.parameters.replace(/^/gm, '    ')}`);
+  if (s.template) lines.push(`  template:\n${s.template.replace(/^/gm, '    ')}`);
   if (s.license) lines.push(`  license: ${s.license.split('\n')[0] ?? ''}`);
   return lines.join('\n');
 }

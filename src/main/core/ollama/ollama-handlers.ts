@@ -44,14 +44,20 @@ export function createDetectHandlers(core: CoreServices, handlers: () => Handler
     'ollama.show': async ({ name }) => {
       const { host, client } = ollamaConn(core.env);
       try {
-        const r = await client.show({ model: name });
+        const [r, listed] = await Promise.all([client.show({ model: name }), client.list().catch(() => ({ models: [] }))]);
+        // `llama3` names `llama3:latest`, as the Ollama CLI reads it.
+        const tagged = name.includes(':') ? name : `${name}:latest`;
+        const entry = listed.models.find((m) => m.name === name || m.name === tagged || m.model === tagged);
+        const details = record(r.details);
         return {
           name,
           license: str(r.license),
           modelfile: str(r.modelfile),
           parameters: str(r.parameters),
           template: str(r.template),
-          details: record(r.details),
+          sizeBytes: typeof entry?.size === 'number' ? entry.size : null,
+          quantization: str(details.quantization_level),
+          details,
           modelInfo: record(r.model_info),
           capabilities: Array.isArray(r.capabilities) ? r.capabilities.filter((c): c is string => typeof c === 'string') : [],
           modifiedAt: r.modified_at ? new Date(r.modified_at).toISOString() : null,

@@ -6,6 +6,7 @@ import { api } from '../api-client';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { JobList } from '../components/JobList';
 import { ModelUpkeep } from '../components/ModelUpkeep';
+import { OllamaDetailsDialog } from '../components/OllamaDetailsDialog';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
 import { formatBytes } from '../../../shared/format-bytes';
@@ -54,6 +55,8 @@ const COLORS = ['#4f7cff', '#1f9d55', '#c27c0e', '#d2342c', '#8e5cd9', '#138d9c'
 interface RowActions {
   remove(source: DetectGroupDTO['source'], m: DetectedModelDTO, revision?: string): void;
   adopt(m: DetectedModelDTO): void;
+  /** Ollama only, while its server runs: `ollama show` in a dialog. */
+  details: ((m: DetectedModelDTO) => void) | null;
 }
 
 function Revisions({ m, actions }: { m: DetectedModelDTO; actions: RowActions }): React.JSX.Element | null {
@@ -118,6 +121,11 @@ function Group({ group, actions }: { group: DetectGroupDTO; actions: RowActions 
                 <td className="mono">{m.location}</td>
                 <td>
                   <div className="row-actions">
+                    {group.source === 'ollama' && actions.details && (
+                      <button onClick={() => actions.details?.(m)} data-testid="ollama-details-open">
+                        Details
+                      </button>
+                    )}
                     {group.source === 'sentence-transformers' && !m.registryModel && (
                       <button onClick={() => actions.adopt(m)} data-testid="detect-adopt">
                         Adopt into registry
@@ -173,7 +181,7 @@ function UsageChart({ groups }: { groups: DetectGroupDTO[] }): React.JSX.Element
   );
 }
 
-type Pending = { kind: 'delete'; preview: DetectDeleteResultDTO } | { kind: 'adopt'; model: DetectedModelDTO };
+type Pending = { kind: 'delete'; preview: DetectDeleteResultDTO } | { kind: 'adopt'; model: DetectedModelDTO } | { kind: 'details'; name: string };
 
 export function DetectedPage(): React.JSX.Element {
   const { result, loading, error, refresh } = useDetectStore();
@@ -208,6 +216,7 @@ export function DetectedPage(): React.JSX.Element {
       setAdoptName('');
       setPending({ kind: 'adopt', model: m });
     },
+    details: result?.ollama.running ? (m) => setPending({ kind: 'details', name: m.name }) : null,
   };
   const confirm = (): void => {
     if (!pending) return;
@@ -217,6 +226,7 @@ export function DetectedPage(): React.JSX.Element {
       close();
       void refresh();
     };
+    if (pending.kind === 'details') return;
     if (pending.kind === 'delete') {
       const p = pending.preview;
       api()
@@ -281,6 +291,7 @@ export function DetectedPage(): React.JSX.Element {
           </ul>
         </ConfirmDialog>
       )}
+      {pending?.kind === 'details' && <OllamaDetailsDialog name={pending.name} onClose={close} />}
       {pending?.kind === 'adopt' && (
         <ConfirmDialog title={`Adopt ${pending.model.name} into the registry?`} confirmLabel="Adopt" busy={busy} onConfirm={confirm} onCancel={close} testId="adopt-dialog">
           <p>
