@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
+import type { CleanupResultDTO } from '../../src/shared/contract';
 import { stampChunks } from '../../src/main/core/registry/document-metadata';
 import { compareDotted, ollamaFamily, voskFamily } from '../../src/main/core/ensure/cleanup-runtimes';
 import { makeOllamaStore, makeVoskModel } from '../support/model-trees';
@@ -145,7 +146,7 @@ describe('models.cleanup: Vosk and Ollama', () => {
     ]);
     expect(byFamily.llama3?.kept.map((k) => k.id)).toEqual(['llama3:8b']);
     expect(byFamily.llama3?.removed).toEqual([]);
-    expect(byFamily.llama3?.listed.map((x) => [x.id, x.reason])).toEqual([['llama3:70b', 'family not in requiredModels: listed only, never deleted by cleanup']]);
+    expect(byFamily.llama3?.listed.map((x) => [x.id, x.reason])).toEqual([['llama3:70b', 'family not in requiredModels: listed only (--all-ollama deletes it too)']]);
     expect(dry.bytesFreed).toBe(sizes['0.15'] + sizes['0.23'] + 900 + 2700);
     expect(fs.existsSync(dirs['vosk-model-small-ru-0.15'] ?? '')).toBe(true);
     expect(fake.requests.some((r) => r.method === 'DELETE')).toBe(false);
@@ -154,9 +155,15 @@ describe('models.cleanup: Vosk and Ollama', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Vosk:\n.*\n.*vosk-model-small-ru\s+vosk-model-small-ru-0\.22\s+kept\s+among the 1 newest/);
     expect(human.stdout).toMatch(/gemma2\s+gemma2:27b\s+would remove\s+2\.7 KB/);
-    expect(human.stdout).toMatch(/llama3\s+llama3:70b\s+listed\s+7\.0 KB; family not in requiredModels/);
+    expect(human.stdout).toMatch(/llama3\s+llama3:70b\s+listed\s+7\.0 KB; family not in requiredModels: listed only \(--all-ollama deletes it too\)/);
     expect(human.stdout).toMatch(/Would free [\d.]+ KB \(0 revision\(s\), 4 Ollama\/Vosk model\(s\)\)\. Run without --dry-run to apply\./);
     expect(human.stdout).not.toMatch(/Hugging Face cache:/);
+    // Every family on request: llama3's older tag goes too, with the same refusal rules.
+    const all = await runCliProcess(['cleanup', '--keep', '1', '--dry-run', '--only', 'ollama', '--all-ollama', '--json'], t.env());
+    expect(all.code).toBe(0);
+    const allOllama = (JSON.parse(all.stdout) as CleanupResultDTO).ollama;
+    expect(allOllama.find((x) => x.model === 'llama3')?.removed.map((r) => r.id)).toEqual(['llama3:70b']);
+    expect(allOllama.find((x) => x.model === 'gemma2')?.kept.map((k) => k.id)).toEqual(['gemma2:2b']);
 
     const real = await core.invoke('models.cleanup', { keep: 1, sources: ['vosk', 'ollama'] });
     expect(real.bytesFreed).toBe(dry.bytesFreed);

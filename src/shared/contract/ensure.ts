@@ -170,6 +170,7 @@ export const CleanupResultSchema = z.object({
   dryRun: z.boolean(),
   keep: z.number().int(),
   sources: z.array(CleanupSourceSchema),
+  allOllamaFamilies: z.boolean(),
   repos: z.array(
     z.object({
       repo: z.string(),
@@ -181,7 +182,7 @@ export const CleanupResultSchema = z.object({
   ),
   /** Registry versions beyond N that are not current, production, staging, stamped on chunks or used by a job: archived. */
   registry: z.array(CleanupGroupSchema),
-  /** Older tags of an Ollama model family; deleted only for families named in requiredModels. */
+  /** Older tags of an Ollama model family; deleted only for families named in requiredModels, unless allOllamaFamilies. */
   ollama: z.array(CleanupGroupSchema),
   /** Older versions of a Vosk model family (`vosk-model-small-ru-0.4` next to `-0.22`). */
   vosk: z.array(CleanupGroupSchema),
@@ -200,6 +201,8 @@ export const cleanupContract = {
       dryRun: z.boolean().default(false),
       /** Which sources to clean; all by default. */
       sources: z.array(CleanupSourceSchema).min(1, 'name at least one source').optional(),
+      /** Ollama: older tags of every family go, not only of those requiredModels names (a tag may be another size). */
+      allOllamaFamilies: z.boolean().default(false),
     }),
     CleanupResultSchema,
   ),

@@ -125,19 +125,20 @@ export function registerEnsureCommand(program: Command, ctx: CliContext): void {
     .command('cleanup')
     .summary('Keep the N most recent revisions/versions of each model (--keep), or every tool\'s models under a size budget (--max-gb); --dry-run lists them')
     .description(
-      'Keep the N most recent of each model, remove the rest: HF cache revisions, registry versions (archived), older Vosk versions, older Ollama tags of families in requiredModels (others are only listed); never current, production, pinned or in-use ones. Or, with --max-gb, keep all tools\' models (HF cache, Ollama, Vosk, LM Studio, Jan, legacy ST) under a budget: models safe to delete go, least recently used first',
+      'Keep the N most recent of each model, remove the rest: HF cache revisions, registry versions (archived), older Vosk versions, older Ollama tags of families in requiredModels (others are only listed, unless --all-ollama); never current, production, pinned or in-use ones. Or, with --max-gb, keep all tools\' models (HF cache, Ollama, Vosk, LM Studio, Jan, legacy ST) under a budget: models safe to delete go, least recently used first',
     )
     .option('--keep <n>', 'revisions/versions to keep per model (at least 1)')
     .option('--max-gb <gb>', 'retention budget over every tool, in GB (10^9 bytes); not with --keep')
     .option('--only <sources...>', `with --keep, clean only these: ${CLEANUP_SOURCES.join(', ')}`)
+    .option('--all-ollama', 'with --keep, older Ollama tags of every family go too, not only of those requiredModels names')
     .option('--dry-run', 'only list what would go and the bytes freed')
     .option('--json', 'print JSON')
-    .action(async (opts: { keep?: string; maxGb?: string; dryRun?: boolean; only?: string[] }, cmd: Command) => {
+    .action(async (opts: { keep?: string; maxGb?: string; dryRun?: boolean; only?: string[]; allOllama?: boolean }, cmd: Command) => {
       if (opts.maxGb !== undefined && opts.keep === undefined && !opts.only) return runRetention(ctx, cmd, opts.maxGb, Boolean(opts.dryRun));
       if (opts.keep === undefined || opts.maxGb !== undefined) throw new AppError('INVALID_INPUT', 'cleanup takes --keep N or --max-gb X (not both; --only goes with --keep).');
       const keep = /^\d+$/.test(opts.keep) ? Number(opts.keep) : Number.NaN;
       const only = opts.only?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-      const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun), sources: only })) as CleanupResultDTO;
+      const r = (await ctx.getCore().call('models.cleanup', { keep, dryRun: Boolean(opts.dryRun), sources: only, allOllamaFamilies: Boolean(opts.allOllama) })) as CleanupResultDTO;
       printResult(ctx.io, ctx.json(cmd), r, formatCleanup);
     });
 }

@@ -69,9 +69,17 @@ async function mtime(p: string): Promise<string | null> {
 /**
  * Ollama: per family, the N most recently pulled tags stay. Older tags go only when the family is one the
  * required models name (the admin manages it through ensure); other families' older tags are listed, never
- * deleted by cleanup: a tag is often another size of the model, not an older build of it.
+ * deleted by cleanup unless the caller asks for every family: a tag is often another size of the model, not an
+ * older build of it.
  */
-export async function cleanupOllama(core: CoreServices, sources: RegistrySource[], keep: number, dryRun: boolean, warnings: string[]): Promise<{ groups: CleanupGroupDTO[]; bytesFreed: number }> {
+export async function cleanupOllama(
+  core: CoreServices,
+  sources: RegistrySource[],
+  keep: number,
+  dryRun: boolean,
+  warnings: string[],
+  allFamilies = false,
+): Promise<{ groups: CleanupGroupDTO[]; bytesFreed: number }> {
   const config = detectConfig(core);
   const { server, group } = await detectOllama(config.env);
   const required = requiredRefs(core).filter((r) => r.kind === 'ollama');
@@ -89,8 +97,8 @@ export async function cleanupOllama(core: CoreServices, sources: RegistrySource[
     ranked.forEach(({ m, item }, i) => {
       const why = protectedWhy(core, sources, 'ollama', m, requiredKeys.has(ollamaKey(m.name))) ?? (i < keep ? `among the ${keep} most recently pulled` : null);
       if (why) g.kept.push({ ...item, reason: why });
-      else if (managed.has(family)) g.removed.push(item);
-      else g.listed.push({ ...item, reason: 'family not in requiredModels: listed only, never deleted by cleanup' });
+      else if (allFamilies || managed.has(family)) g.removed.push(item);
+      else g.listed.push({ ...item, reason: 'family not in requiredModels: listed only (--all-ollama deletes it too)' });
     });
     // Bytes: blobs no kept tag shares, per store.
     for (const root of roots) {

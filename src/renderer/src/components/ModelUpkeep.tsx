@@ -53,6 +53,7 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const [keep, setKeep] = useState(2);
   const [preview, setPreview] = useState<CleanupResultDTO | null>(null);
   const [sources, setSources] = useState<CleanupSource[]>([...CLEANUP_SOURCES]);
+  const [allOllamaFamilies, setAllOllamaFamilies] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const fail = (err: unknown): void => setError(describeError(toErrorDTO(err)));
@@ -74,7 +75,7 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const previewCleanup = (): void => {
     setError(null);
     api()
-      .call('models.cleanup', { keep, dryRun: true, sources })
+      .call('models.cleanup', { keep, dryRun: true, sources, allOllamaFamilies })
       .then(setPreview)
       .catch(fail);
   };
@@ -82,7 +83,7 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const runCleanup = (): void => {
     setBusy(true);
     api()
-      .call('models.cleanup', { keep, dryRun: false, sources: preview?.sources ?? sources })
+      .call('models.cleanup', { keep, dryRun: false, sources: preview?.sources ?? sources, allOllamaFamilies: preview?.allOllamaFamilies ?? allOllamaFamilies })
       .then((r) => {
         setPreview(r);
         onChanged();
@@ -116,6 +117,12 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
             {SOURCE_LABELS[src]}
           </label>
         ))}
+        {sources.includes('ollama') && (
+          <label title="Without it, older tags are deleted only for families named in the required models (a tag is often another size, not an older build)">
+            <input type="checkbox" checked={allOllamaFamilies} onChange={(e) => setAllOllamaFamilies(e.target.checked)} data-testid="cleanup-all-ollama" />
+            every Ollama family
+          </label>
+        )}
         <button onClick={previewCleanup} disabled={sources.length === 0} data-testid="cleanup-preview">
           Preview cleanup
         </button>
