@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DetectResultDTO } from '../../src/shared/contract';
@@ -66,6 +67,12 @@ function groupOf(r: DetectResultDTO, source: string): DetectResultDTO['groups'][
 describe('detect', () => {
   it('lists every source from disk with the Ollama server down', async () => {
     const env = buildTrees();
+    // Last read: the weights a runtime loads (Ollama's blobs, Vosk's am/ and graph/, legacy weights files).
+    const readAt = new Date('2026-05-06T07:08:09.000Z');
+    const ru = path.join(env.MODEL_CENTER_VOSK_DIRS ?? '', 'vosk-model-small-ru-0.22');
+    for (const dir of [path.join(env.OLLAMA_MODELS ?? '', 'blobs'), path.join(ru, 'am'), path.join(ru, 'graph'), path.join(env.SENTENCE_TRANSFORMERS_HOME ?? '', 'sentence-transformers_all-MiniLM-L6-v2')]) {
+      for (const f of fs.readdirSync(dir)) if (fs.statSync(path.join(dir, f)).isFile()) fs.utimesSync(path.join(dir, f), readAt, new Date('2026-01-01T00:00:00.000Z'));
+    }
     core = openTestCore(home, { ...env, OLLAMA_HOST: 'http://127.0.0.1:9' });
     const r = await core.invoke('detect', {});
     expect(r.ollama.running).toBe(false);
@@ -78,6 +85,7 @@ describe('detect', () => {
     expect(llama?.sizeBytes).toBeGreaterThanOrEqual(3120);
     expect(llama?.revision).toMatch(/^[0-9a-f]{12}$/);
     expect(llama?.notes).toContain('server not running');
+    expect(llama?.lastUsed).toBe(readAt.toISOString());
     const broken = ol.models.find((m) => m.name === 'broken:latest');
     expect(broken?.complete).toBe(false);
     expect(broken?.missing[0]).toMatch(/^blob sha256:.*application\/vnd\.ollama\.image\.model, 2000 bytes/);
@@ -93,6 +101,7 @@ describe('detect', () => {
     expect(byName['vosk-model-small-de-0.15']?.complete).toBe(false);
     expect(byName['vosk-model-small-de-0.15']?.missing).toEqual(['graph/HCLG.fst (or graph/Gr.fst + graph/HCLr.fst)']);
     expect(byName['vosk-model-small-ru-0.22']?.sizeBytes).toBeGreaterThan(3000);
+    expect(byName['vosk-model-small-ru-0.22']?.lastUsed).toBe(readAt.toISOString());
 
     const hf = groupOf(r, 'huggingface');
     const emb = hf.models.find((m) => m.name === 'org/embedder');
@@ -113,6 +122,7 @@ describe('detect', () => {
     expect(st.models.map((m) => m.name).sort()).toEqual(['org/noweights', 'sentence-transformers/all-MiniLM-L6-v2']);
     expect(st.models.find((m) => m.name === 'org/noweights')?.complete).toBe(false);
     expect(st.models.find((m) => m.name === 'sentence-transformers/all-MiniLM-L6-v2')?.notes).toContain('saved by sentence-transformers 2.2.2');
+    expect(st.models.find((m) => m.name === 'sentence-transformers/all-MiniLM-L6-v2')?.lastUsed).toBe(readAt.toISOString());
     expect(r.groups.every((g) => g.totalBytes === g.models.reduce((s, m) => s + m.sizeBytes, 0))).toBe(true);
   });
 
@@ -132,7 +142,8 @@ describe('detect', () => {
     const ol = groupOf(r, 'ollama');
     const llama = ol.models.find((m) => m.name === 'llama3:8b');
     expect(llama?.running).toBe(true);
-    expect(llama?.lastUsed).toBe('2026-03-04T05:06:07.000Z');
+    // Loaded right now: used now, whatever the pull time (modified_at) says.
+    expect(Date.now() - Date.parse(llama?.lastUsed ?? '')).toBeLessThan(60_000);
     expect(llama?.notes).not.toContain('server not running');
     expect(ol.models.find((m) => m.name === 'qwen2:0.5b')?.location).toMatch(/server store/);
     expect(ol.models.find((m) => m.name === 'broken:latest')?.notes[0]).toMatch(/not listed by the server/);

@@ -85,3 +85,14 @@ export async function listFiles(dir: string): Promise<Array<{ abs: string; rel: 
   await walk(dir, '');
   return out;
 }
+
+/**
+ * When the files a runtime must read to load a model were last read: their latest access time, as
+ * huggingface_hub's cache scan reports `last_accessed`. Coarse where the disk is mounted relatime (updated at
+ * most daily) and meaningless with noatime, where it stays at the download; null when none of them exists.
+ */
+export async function lastReadAt(files: string[]): Promise<string | null> {
+  let latest = 0;
+  for (const f of files) latest = Math.max(latest, await fs.stat(f).then((s) => s.atimeMs, () => 0));
+  return latest > 0 ? new Date(latest).toISOString() : null;
+}

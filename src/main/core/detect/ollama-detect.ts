@@ -34,7 +34,8 @@ export async function detectOllama(env: Env): Promise<{ server: DetectResultDTO[
     const m = byName.get(l.name);
     const lastUsed = l.modified_at ? new Date(l.modified_at).toISOString() : null;
     if (m) {
-      m.lastUsed = lastUsed;
+      // The server's modified_at is the pull; the weights' read time (from the store) says more when there is one.
+      m.lastUsed ??= lastUsed;
     } else {
       // The server's store is elsewhere (another user, another machine): list it from the server's answer.
       byName.set(l.name, {
@@ -47,6 +48,7 @@ export async function detectOllama(env: Env): Promise<{ server: DetectResultDTO[
     const m = byName.get(name);
     if (m) {
       m.running = true;
+      m.lastUsed = new Date().toISOString();
       m.notes.push('loaded in memory now');
     }
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DetectedModelDTO } from '../../../shared/contract';
-import { isDir, listDirs } from './fs-walk';
+import { isDir, lastReadAt, listDirs } from './fs-walk';
 
 /** The parts of an Ollama manifest (OCI image manifest) that tell which blobs a model needs. */
 const Layer = z.object({ mediaType: z.string().default(''), digest: z.string(), size: z.number().nonnegative() });
@@ -152,8 +152,8 @@ async function readManifest(root: string, file: string, name: string, warnings: 
     revision: digest.slice(0, 12),
     complete: missing.length === 0,
     missing,
-    // Ollama rewrites the manifest on pull only; its mtime is when the model was last pulled, not used.
-    lastUsed: null,
+    // Ollama rewrites the manifest on pull only (its mtime is the pull); loading the model reads its weights blob.
+    lastUsed: await lastReadAt(layers.filter((l) => l.mediaType.endsWith('.model')).map((l) => blobPath(root, l.digest))),
     notes: [`pulled ${st.mtime.toISOString()}`],
     language: null,
     running: false,

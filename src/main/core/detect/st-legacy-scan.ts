@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { legacyRepoGuess, type DetectedModelDTO } from '../../../shared/contract';
-import { dirSize, exists, isDir, listDirs } from './fs-walk';
+import { dirSize, exists, isDir, lastReadAt, listDirs } from './fs-walk';
 
 export const LEGACY_WEIGHTS = ['model.safetensors', 'pytorch_model.bin', 'onnx/model.onnx', 'model.onnx', 'tf_model.h5'];
 
@@ -41,7 +41,7 @@ export async function scanSentenceTransformers(root: string): Promise<DetectedMo
       revision: null,
       complete: missing.length === 0,
       missing,
-      lastUsed: null,
+      lastUsed: await lastReadAt(LEGACY_WEIGHTS.map((w) => path.join(dir, w))),
       notes: [
         'legacy sentence-transformers cache (pre-2.3), not the hub layout',
         ...(version ? [`saved by sentence-transformers ${version}`] : []),

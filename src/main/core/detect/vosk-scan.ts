@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DetectedModelDTO } from '../../../shared/contract';
-import { dirSize, exists, isDir, listDirs } from './fs-walk';
+import { dirSize, exists, isDir, lastReadAt, listDirs } from './fs-walk';
 
 /** What a folder needs to be a Vosk model: acoustic model, features config, and a decoding graph (static or lookahead). */
 export async function voskMissing(dir: string): Promise<{ isCandidate: boolean; missing: string[] }> {
@@ -45,7 +45,8 @@ export async function scanVoskRoot(root: string): Promise<DetectedModelDTO[]> {
       revision: version,
       complete: missing.length === 0,
       missing,
-      lastUsed: null,
+      // Every recogniser reads the acoustic model and the graph on load.
+      lastUsed: await lastReadAt(['am/final.mdl', 'graph/HCLG.fst', 'graph/HCLr.fst'].map((f) => path.join(dir, f))),
       notes: [
         ...(language ? [`language guessed from the name: ${language}`] : []),
         ...((await exists(path.join(dir, 'ivector'))) ? [] : ['no ivector/ (optional: speaker adaptation off)']),
