@@ -61,6 +61,16 @@ describe.skipIf(missing)('pulling an Ollama model from the Detected page', () =>
       await page.getByTestId('ollama-pull').click();
       await page.locator('li.job[data-state="done"]').first().waitFor({ timeout: 20_000 });
       await page.getByTestId('detect-group-ollama').filter({ hasText: 'tinyllama:1b' }).waitFor({ timeout: 10_000 });
+      // Ensure starts a pull for a missing required model: its job is followed in the upkeep section, then listed.
+      await fetch(new URL('/api/rpc/settings.update', serve.url), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ requiredModels: ['ollama:gemma2:2b'] }),
+      });
+      await page.getByTestId('ensure-run').click();
+      expect(await page.getByTestId('ensure-result').textContent()).toMatch(/ollama:gemma2:2b\s*missing\s*job \d+ started/);
+      await page.getByTestId('model-upkeep').locator('li.job[data-state="done"]').waitFor({ timeout: 20_000 });
+      await page.getByTestId('detect-group-ollama').filter({ hasText: 'gemma2:2b' }).waitFor({ timeout: 10_000 });
       // What `ollama show` says, in a dialog from the row.
       await page.locator('tr[data-name="tinyllama:1b"]').getByTestId('ollama-details-open').click();
       const details = page.getByTestId('ollama-details');

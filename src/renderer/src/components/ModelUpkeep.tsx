@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { CLEANUP_SOURCES, type CleanupGroupDTO, type CleanupResultDTO, type CleanupSource, type EnsureResultDTO, type RecommendedResultDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
+import { useJobsStore } from '../stores/jobs-store';
 import { ConfirmDialog } from './ConfirmDialog';
 import { formatBytes } from './format';
+import { JobList } from './JobList';
 
 const bytes = formatBytes;
 
@@ -94,6 +96,19 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
         setConfirming(false);
       });
   };
+  // The jobs ensure started (Hub downloads, Ollama pulls, Vosk installs) are followed here; once none is left
+  // running the page rescans, so what they brought shows up in the groups below.
+  const byId = useJobsStore((s) => s.byId);
+  const ensureJobs = (ensure?.items ?? []).flatMap((i) => (i.jobId !== undefined && byId[i.jobId] ? [byId[i.jobId]!] : []));
+  const ensureRunning = ensureJobs.some((j) => j.state === 'queued' || j.state === 'running');
+  const [wasRunning, setWasRunning] = useState(false);
+  useEffect(() => {
+    if (ensureRunning) setWasRunning(true);
+    else if (wasRunning) {
+      setWasRunning(false);
+      onChanged();
+    }
+  }, [ensureRunning, wasRunning, onChanged]);
   const toggle = (s: CleanupSource): void => setSources((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : CLEANUP_SOURCES.filter((x) => x === s || cur.includes(x))));
 
   return (
@@ -145,6 +160,7 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
           </tbody>
         </table>
       )}
+      {ensureJobs.length > 0 && <JobList jobs={ensureJobs} empty="" />}
       {rec && (
         <>
           <p className="muted">
