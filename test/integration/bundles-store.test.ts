@@ -146,6 +146,40 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
     }
   });
 
+  it('pauses a publish between the parts of a big blob and resumes with the missing parts only', async () => {
+    const onnx = hub.repos.get(REPO)!.branches.get('main')!.files.get('onnx/model.onnx')!;
+    const blob = `/blobs/${onnx.lfsOid!}`;
+    // A prefix of its own, so nothing is in the store yet whatever ran before.
+    const prefix = 'resumed/models';
+    await source.invoke('store.configure', { prefix });
+    await target.invoke('store.configure', { prefix });
+    // The second 5 MiB part of model.onnx (6 MiB) waits in the proxy while the job is paused.
+    s3.holdPuts(`${blob}?partNumber=2`);
+    try {
+      const job = await source.invoke('store.publish', { models: [REPO] });
+      await waitFor(() => s3.requests.some((r) => r.method === 'PUT' && r.url.includes(`${blob}?partNumber=2`)) || undefined, 60_000);
+      const uploadId = /uploadId=([^&]+)/.exec(s3.requests.find((r) => r.method === 'PUT' && r.url.includes(`${blob}?partNumber=1`))!.url)![1];
+      expect((await source.invoke('jobs.pause', { id: job.id })).state).toBe('paused');
+      s3.holdPuts(null);
+      s3.requests.length = 0;
+      await source.invoke('jobs.resume', { id: job.id });
+      const done = await source.jobs.waitForSettled(job.id);
+      expect(done.error).toBeNull();
+      expect(done.state).toBe('done');
+      const forBlob = s3.requests.filter((r) => r.url.includes(blob));
+      // No new upload, no part sent twice: part 2 of the same upload, then its completion.
+      expect(forBlob.some((r) => r.method === 'POST' && r.url.includes('uploads'))).toBe(false);
+      expect(forBlob.filter((r) => r.method === 'PUT').map((r) => r.url.replace(/^.*\?/, ''))).toEqual([`partNumber=2&uploadId=${uploadId}&x-id=UploadPart`]);
+      expect(forBlob.some((r) => r.method === 'POST' && r.url.includes(`uploadId=${uploadId}`))).toBe(true);
+      const pulled = await runJob(target, await target.invoke('store.pull', { repo: REPO }));
+      expect(pulled.error).toBeNull();
+      expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    } finally {
+      s3.holdPuts(null);
+      await source.invoke('store.configure', { prefix: storeSettings().prefix });
+    }
+  });
+
   it('refuses wrong keys, a missing model and an unconfigured store clearly', async () => {
     await target.invoke('store.configure', { accessKeyId: 'WRONG', secretAccessKey: 'WRONGWRONG' });
     await expect(target.invoke('store.list', {})).rejects.toMatchObject({ code: 'STORE_AUTH' });

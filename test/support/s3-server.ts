@@ -22,6 +22,8 @@ export interface S3Server {
   dropNextGet(match: string, afterBytes: number): void;
   /** GETs of keys containing `match` send their body in `chunkBytes` pieces, `delayMs` apart (null: full speed). */
   slowGets(match: string | null, chunkBytes?: number, delayMs?: number): void;
+  /** PUTs whose URL contains `match` wait, unanswered, until `holdPuts(null)` lets them (and later ones) through. */
+  holdPuts(match: string | null): void;
   /** Objects as s3rver stores them, for checks: key → size. */
   objects(): Promise<Map<string, number>>;
   close(): Promise<void>;
@@ -38,9 +40,20 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
   const requests: S3RequestLog[] = [];
   const drops: Array<{ match: string; afterBytes: number }> = [];
   let slow: { match: string; chunkBytes: number; delayMs: number } | null = null;
+  let hold: string | null = null;
+  const held: Array<() => void> = [];
 
   const proxy = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range });
+    if (hold !== null && req.method === 'PUT' && (req.url ?? '').includes(hold)) {
+      held.push(() => forward(req, res));
+      return;
+    }
+    forward(req, res);
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    // A client that gave up while its request was held (a paused job) is not answered.
+    if (req.destroyed || res.destroyed) return;
     const dropAt = req.method === 'GET' ? drops.findIndex((d) => (req.url ?? '').includes(d.match)) : -1;
     const drop = dropAt >= 0 ? drops.splice(dropAt, 1)[0] : undefined;
     const upstream = http.request({ host: '127.0.0.1', port: s3Port, method: req.method, path: req.url, headers: req.headers }, (up) => {
@@ -82,7 +95,7 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const port = (proxy.address() as AddressInfo).port;
 
@@ -96,6 +109,10 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
     dropNextGet: (match, afterBytes) => drops.push({ match, afterBytes }),
     slowGets: (match, chunkBytes = 64 * 1024, delayMs = 20) => {
       slow = match === null ? null : { match, chunkBytes, delayMs };
+    },
+    holdPuts: (match) => {
+      hold = match;
+      if (match === null) for (const go of held.splice(0)) go();
     },
     async objects() {
       const out = new Map<string, number>();

@@ -10,12 +10,32 @@ export interface ObjectStore {
   head(key: string, signal?: AbortSignal): Promise<{ size: number; metadata: Record<string, string> } | null>;
   getText(key: string, signal?: AbortSignal): Promise<string | null>;
   putText(key: string, text: string, contentType: string, signal?: AbortSignal): Promise<void>;
-  /** One PUT up to `partBytes`, a multipart upload above it (aborted if anything fails). */
-  putFile(key: string, file: string, size: number, metadata: Record<string, string>, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * One PUT up to `partBytes`, a multipart upload above it. With `resume`, a multipart upload goes on from the
+   * parts a paused or killed run finished (each part is reported to `resume.save` as it lands); a failure or a
+   * cancel aborts it, a pause or a shutdown keeps it in the bucket to go on later.
+   */
+  putFile(key: string, file: string, size: number, metadata: Record<string, string>, onBytes: (n: number) => void, signal?: AbortSignal, resume?: MultipartResume): Promise<void>;
   /** The object from byte `start` on; `start` is where the returned stream begins. */
   getFrom(key: string, start: number, signal?: AbortSignal): Promise<{ stream: Readable; start: number; size: number }>;
   list(prefix: string, delimiter?: string, signal?: AbortSignal): Promise<{ keys: Array<{ key: string; size: number }>; prefixes: string[] }>;
 }
+
+/** A multipart upload in progress: its id, the part size it was cut with, and the parts the store has. */
+export interface MultipartState {
+  uploadId: string;
+  partBytes: number;
+  parts: Array<{ PartNumber: number; ETag: string }>;
+}
+
+export interface MultipartResume {
+  previous: MultipartState | null;
+  /** Called after each part (and with null once the upload is completed or aborted). */
+  save(state: MultipartState | null): void;
+}
+
+/** Aborts that mean "stop for now, go on later": the upload's parts stay in the bucket. */
+const KEEP_PARTS_ON = new Set<unknown>(['pause', 'shutdown']);
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -59,7 +79,8 @@ export function storeError(err: unknown, what: string, where: string): AppError 
       hint: 'Check the access key id and secret: `model-center store configure --access-key-id ID --secret-access-key KEY`.',
     });
   }
-  return new AppError('STORE_UNAVAILABLE', `${where} failed while ${what}: ${code ? `HTTP ${code} ` : ''}${message}`, {
+  const s3Code = /^[A-Z][A-Za-z]+$/.test(name) && !message.startsWith(name) && name !== 'Error' ? `${name}: ` : '';
+  return new AppError('STORE_UNAVAILABLE', `${where} failed while ${what}: ${code ? `HTTP ${code} ` : ''}${s3Code}${message}`, {
     hint: 'Check that the endpoint is reachable (`model-center store show`) and try again.',
   });
 }
@@ -124,7 +145,7 @@ export async function openObjectStore(cfg: ResolvedStore, env: Record<string, st
       call(`writing ${Key}`, async () => {
         await client.send(new s3.PutObjectCommand({ Bucket, Key, Body: text, ContentType }), { abortSignal });
       }),
-    async putFile(Key, file, size, Metadata, onBytes, abortSignal) {
+    async putFile(Key, file, size, Metadata, onBytes, abortSignal, resume) {
       if (size <= part) {
         await call(`uploading ${Key}`, () =>
           client.send(
@@ -134,21 +155,46 @@ export async function openObjectStore(cfg: ResolvedStore, env: Record<string, st
         );
         return;
       }
-      const { UploadId } = await call(`starting the upload of ${Key}`, () => client.send(new s3.CreateMultipartUploadCommand({ Bucket, Key, Metadata, ContentType: 'application/octet-stream' }), { abortSignal }));
-      const parts: Array<{ PartNumber: number; ETag: string }> = [];
-      try {
-        for (let start = 0, PartNumber = 1; start < size; start += part, PartNumber++) {
-          const end = Math.min(size, start + part);
-          const body = fs.createReadStream(file, { start, end: end - 1 }).pipe(counter(onBytes));
+      // Parts already in the bucket count only if they were cut the same way and follow each other from 1.
+      const prev = resume?.previous;
+      const usable = prev && prev.partBytes === part && prev.parts.every((p, i) => p.PartNumber === i + 1 && p.ETag) ? prev : null;
+      const start = async (): Promise<MultipartState> => {
+        const { UploadId } = await call(`starting the upload of ${Key}`, () => client.send(new s3.CreateMultipartUploadCommand({ Bucket, Key, Metadata, ContentType: 'application/octet-stream' }), { abortSignal }));
+        const state = { uploadId: UploadId ?? '', partBytes: part, parts: [] };
+        resume?.save(state);
+        return state;
+      };
+      const upload = async (state: MultipartState): Promise<void> => {
+        const UploadId = state.uploadId;
+        const parts = [...state.parts];
+        onBytes(Math.min(size, parts.length * part));
+        for (let PartNumber = parts.length + 1, from = parts.length * part; from < size; from += part, PartNumber++) {
+          const end = Math.min(size, from + part);
+          const body = fs.createReadStream(file, { start: from, end: end - 1 }).pipe(counter(onBytes));
           const r = await call(`uploading part ${PartNumber} of ${Key}`, () =>
-            client.send(new s3.UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: end - start }), { abortSignal }),
+            client.send(new s3.UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: end - from }), { abortSignal }),
           );
           parts.push({ PartNumber, ETag: r.ETag ?? '' });
+          resume?.save({ ...state, parts });
         }
         await call(`finishing the upload of ${Key}`, () => client.send(new s3.CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }), { abortSignal }));
+      };
+      let state = usable ?? (await start());
+      try {
+        try {
+          await upload(state);
+        } catch (err) {
+          // The store forgot the upload we were resuming (expired by a lifecycle rule, aborted by someone): anew.
+          if (!usable || !(err instanceof Error) || !err.message.includes('NoSuchUpload') || abortSignal?.aborted) throw err;
+          state = await start();
+          await upload(state);
+        }
+        resume?.save(null);
       } catch (err) {
+        if (abortSignal?.aborted && KEEP_PARTS_ON.has(abortSignal.reason) && resume) throw err;
         // No orphaned parts billed in the bucket after a failure or a cancel.
-        await client.send(new s3.AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+        await client.send(new s3.AbortMultipartUploadCommand({ Bucket, Key, UploadId: state.uploadId })).catch(() => undefined);
+        resume?.save(null);
         throw err;
       }
     },

@@ -4,7 +4,7 @@ import type { HubStore } from '../hub/hub-store';
 import type { JobKind } from '../jobs/job-kind';
 import { buildManifest, planAndHash } from '../bundles/bundle-manifest';
 import { registryEntriesFor, validationsFor } from '../bundles/registry-entries';
-import { openObjectStore } from './object-store';
+import { openObjectStore, type MultipartState } from './object-store';
 import type { StoreConfig } from './store-config';
 import { blobKey, manifestKey, refKey } from './store-layout';
 
@@ -13,9 +13,13 @@ export const PUBLISH_JOB = 'store-publish';
 export const PublishParamsSchema = z.object({ models: z.array(z.string()).min(1) });
 export type PublishParams = z.infer<typeof PublishParamsSchema>;
 
-/** Blob keys already uploaded: a resumed job skips them without even asking the store. */
+/**
+ * Blob keys already uploaded (a resumed job skips them without even asking the store), and the multipart upload
+ * of a big blob in progress (a resumed job sends only its missing parts).
+ */
 export interface PublishCheckpoint {
   uploaded: string[];
+  multipart?: { key: string } & MultipartState;
 }
 
 export interface PublishResult {
@@ -48,6 +52,7 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
         signal,
       );
       const uploaded = new Set(checkpoint?.uploaded ?? []);
+      let multipart = checkpoint?.multipart ?? null;
       const result: PublishResult = { published: [], blobsUploaded: 0, blobsSkipped: 0, bytesUploaded: 0 };
       const toSend = new Map<string, { source: string; size: number; sha256: string; label: string }>();
       for (const [i, m] of models.entries()) {
@@ -75,10 +80,17 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
           continue;
         }
         const before = sent;
+        const resume = {
+          previous: multipart?.key === key ? multipart : null,
+          save: (state: MultipartState | null): void => {
+            multipart = state && { key, ...state };
+            saveCheckpoint({ uploaded: [...uploaded], ...(multipart ? { multipart } : {}) });
+          },
+        };
         await store.putFile(key, b.source, b.size, { sha256: b.sha256 }, (n) => {
           sent += n;
           progress(b.label);
-        }, signal);
+        }, signal, resume);
         sent = before + b.size;
         result.blobsUploaded++;
         result.bytesUploaded += b.size;
