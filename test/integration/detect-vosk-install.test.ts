@@ -174,6 +174,16 @@ describe('vosk install', () => {
     expect(again.error?.code).toBe('CONFLICT');
   });
 
+  it('installs but leaves the registry alone when the name is taken by another model, and says so', async () => {
+    await theCore().invoke('registry.upsertModel', { name: MODEL, type: 'stt', provider: 'local', source: { kind: 'path', path: '/srv/other' } });
+    const final = await install(MODEL);
+    expect(final.state).toBe('done');
+    expect(theCore().jobs.get(final.id).result).toMatchObject({
+      registry: { model: null, version: null, message: expect.stringMatching(/^Not registered: the registry already has a model named vosk-model-small-ru-0\.22/) },
+    });
+    expect((await theCore().invoke('registry.getModel', { model: MODEL })).source).toEqual({ kind: 'path', path: '/srv/other' });
+  });
+
   it('refuses archives that are not models or escape, and 404s, leaving nothing behind', async () => {
     const notModel = await install(`${base}/not-a-model.zip`);
     expect(notModel.error).toMatchObject({ code: 'ARCHIVE_REFUSED' });
@@ -287,12 +297,21 @@ describe('vosk install', () => {
     expect(list.stdout).toMatch(new RegExp(`^${MODEL} +ru +.*~90 MB +~0\\.3 GB +${base}/${MODEL}\\.zip$`, 'm'));
     const r = await runCliProcess(['vosk', 'install', MODEL, '--no-register', '--json'], env);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'vosk.install', state: 'done', params: { url: `${base}/${MODEL}.zip`, register: false } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      job: { kind: 'vosk.install', state: 'done', params: { url: `${base}/${MODEL}.zip`, register: false } },
+      result: { name: MODEL, location: path.join(home, 'vosk', MODEL), registry: null },
+    });
     expect(fs.readFileSync(path.join(home, 'vosk', MODEL, 'am', 'final.mdl')).equals(finalMdl)).toBe(true);
     expect(await theCore().invoke('registry.listModels', {})).toEqual([]);
     const again = await runCliProcess(['vosk', 'install', MODEL], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already installed/);
+    // Human output says where it went and what the registry did.
+    fs.rmSync(path.join(home, 'vosk', MODEL), { recursive: true });
+    const human = await runCliProcess(['vosk', 'install', MODEL], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`Installed ${MODEL} in ${path.join(home, 'vosk', MODEL)}`);
+    expect(human.stdout).toContain(`Registered as ${MODEL} 0.22.0 (development).`);
   });
 
   it('finds the model under macOS junk and one folder deeper, in a flat zip, and refuses a zip of two models', async () => {

@@ -72,6 +72,18 @@ export const VoskInstallInputSchema = z.object({
   register: z.boolean().default(true),
 });
 
+/** What a finished `vosk.install` job leaves as its result. */
+export const VoskInstallResultSchema = z.object({
+  name: z.string(),
+  location: z.string(),
+  zipBytes: z.number().int().nonnegative(),
+  /** Bytes of the installed folder. */
+  bytes: z.number().int().nonnegative(),
+  /** null when the install was asked not to register; else the model and version created, or why none was. */
+  registry: z.object({ model: z.string().nullable(), version: z.string().nullable(), message: z.string() }).nullable(),
+});
+export type VoskInstallResultDTO = z.infer<typeof VoskInstallResultSchema>;
+
 export const voskContract = {
   'vosk.install': mutation(
     'Download a Vosk model zip (resumable), unpack it safely into the data folder, check it and register it, as a job',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { VoskCatalogueEntry } from '../../../shared/contract';
+import { VoskInstallResultSchema, type JobDTO, type VoskCatalogueEntry, type VoskInstallResultDTO } from '../../../shared/contract';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { followJob, jobOutcome } from '../follow-job';
@@ -10,6 +10,11 @@ function catalogueTable(list: VoskCatalogueEntry[]): string {
     ['NAME', 'LANGUAGE', 'ZIP', 'UNPACKED', 'RAM', 'URL'],
     list.map((m) => [m.name, m.language, formatBytes(m.zipBytes), `~${m.unpackedMB} MB`, `~${m.ramGB} GB`, m.url]),
   );
+}
+
+function formatInstall(job: JobDTO, result: VoskInstallResultDTO | null): string {
+  if (!result) return describeJob(job);
+  return [`Installed ${result.name} in ${result.location} (${formatBytes(result.bytes)}; the zip was ${formatBytes(result.zipBytes)}).`, result.registry?.message ?? 'Not registered (--no-register).'].join('\n');
 }
 
 export function registerVoskCommands(program: Command, ctx: CliContext): void {
@@ -34,7 +39,9 @@ export function registerVoskCommands(program: Command, ctx: CliContext): void {
     .action(async (model: string, opts: { register: boolean }, cmd: Command) => {
       const core = ctx.getCore();
       const final = await followJob(core, await core.invoke('vosk.install', { model, register: opts.register }));
-      printResult(ctx.io, ctx.json(cmd), final, describeJob);
       jobOutcome(final);
+      const parsed = VoskInstallResultSchema.safeParse(core.jobStore.get(final.id)?.result);
+      const result = parsed.success ? parsed.data : null;
+      printResult(ctx.io, ctx.json(cmd), { job: final, result }, (r) => formatInstall(r.job, r.result));
     });
 }

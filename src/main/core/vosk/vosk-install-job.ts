@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseVoskRef, VOSK_NAME_RE } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
+import { parseVoskRef, VOSK_NAME_RE, type VoskInstallResultDTO } from '../../../shared/contract';
+import { AppError, toErrorDTO } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import { dirSize } from '../detect/fs-walk';
 import { checkFreeSpace } from '../hub/download-job';
@@ -23,14 +23,6 @@ type Params = z.infer<typeof Params>;
 /** Once the folder is in place only registration is left: a resumed job must not download it again. */
 interface Checkpoint {
   installed: { name: string; location: string; zipBytes: number };
-}
-
-export interface VoskInstallResult {
-  name: string;
-  location: string;
-  zipBytes: number;
-  bytes: number;
-  registry: VoskRegistration | null;
 }
 
 /** The name a download is staged under: the URL's zip name. */
@@ -71,7 +63,7 @@ function downloadReporter(report: (u: JobReport) => void, total: number): (bytes
  * registry (95–100 %). A refused archive is deleted with its staging folder; a download stopped by a cancel, a
  * pause, the app closing or the network keeps its partial file for the next try.
  */
-export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, VoskInstallResult> {
+export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, VoskInstallResultDTO> {
   const root = path.join(core.dataDir, 'vosk');
   return {
     kind: VOSK_INSTALL_JOB,
@@ -128,9 +120,18 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
         }
       }
       const { bytes } = await dirSize(installed.location);
-      const registry = params.register ? registerVoskModel(core, { folder: installed.name, location: installed.location, url: params.url, bytes }) : null;
+      let registry: VoskRegistration | null = null;
+      if (params.register) {
+        try {
+          registry = registerVoskModel(core, { folder: installed.name, location: installed.location, url: params.url, bytes });
+        } catch (err) {
+          // The model is in place and usable: a registry that cannot take it now is said, not a failed install.
+          registry = { model: null, version: null, message: `Not registered: ${toErrorDTO(err).message}` };
+          log.warn(`registering ${installed.location} failed: ${toErrorDTO(err).message}`);
+        }
+      }
       log.info(`installed Vosk model ${installed.name} at ${installed.location}${registry ? `; ${registry.message}` : ''}`);
-      report({ progress: 100, phase: null, message: registry ? `${installed.location}. ${registry.message}` : installed.location });
+      report({ progress: 100, phase: null });
       return { ...installed, bytes, registry };
     },
   };
