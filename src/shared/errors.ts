@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   HUB_AUTH: { http: 401, retryable: false },
   HUB_NOT_FOUND: { http: 404, retryable: false },
   HUB_UNAVAILABLE: { http: 502, retryable: true },
+  /** A download from a server other than the Hub (a Vosk model zip) could not be made: unreachable, or an HTTP error. */
+  DOWNLOAD_FAILED: { http: 502, retryable: true },
   INTEGRITY: { http: 422, retryable: false },
   DISK_FULL: { http: 507, retryable: false },
   MODEL_IN_USE: { http: 409, retryable: false },

@@ -176,7 +176,7 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
       expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
     } finally {
       s3.holdPuts(null);
-      await source.invoke('store.configure', { prefix: storeSettings().prefix });
+      await source.invoke('store.configure', { prefix: 'team/models' });
     }
   });
 

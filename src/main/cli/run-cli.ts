@@ -9,6 +9,7 @@ import { registerCollectionCommands } from './commands/collection-commands';
 import { registerConfigureCommand } from './commands/configure-command';
 import { registerHubCommands } from './commands/hub-commands';
 import { registerDetectCommands } from './commands/detect-command';
+import { registerVoskCommands } from './commands/vosk-command';
 import { registerEnsureCommand } from './commands/ensure-command';
 import { registerInferenceCommands } from './commands/inference-command';
 import { registerInventoryCommands } from './commands/inventory-command';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRegistryCommands(program, ctx);
   registerTokenCommand(program, ctx);
   registerDetectCommands(program, ctx);
+  registerVoskCommands(program, ctx);
   registerEnsureCommand(program, ctx);
   registerBundleCommands(program, ctx);
   registerInferenceCommands(program, ctx);

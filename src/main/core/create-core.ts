@@ -34,6 +34,7 @@ import { createLogger } from './log/logger';
 import { collectionSchemas, createCollectionsDomain } from './migrations/collections-domain';
 import { createDetectHandlers } from './ollama/ollama-handlers';
 import { ollamaPullJob } from './ollama/ollama-pull-job';
+import { createVoskHandlers } from './vosk/vosk-handlers';
 import { voskInstallJob } from './vosk/vosk-install-job';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { registrySchema } from './registry/registry-schema';
@@ -92,7 +93,6 @@ export function createCore(options: CreateCoreOptions): Core {
   const jobs = new JobRunner(jobStore, bus, log.child('jobs'), { maxConcurrent: options.maxConcurrentJobs });
   jobs.register(selftestJob);
   jobs.register(ollamaPullJob(env));
-  jobs.register(voskInstallJob(dataDir));
 
   const services: CoreServices = {
     surface: options.surface,
@@ -112,6 +112,7 @@ export function createCore(options: CreateCoreOptions): Core {
   };
   const hubStore = new HubStore(db);
   jobs.register(createDownloadJob(services, hubStore));
+  jobs.register(voskInstallJob(services));
   jobs.register(inventoryScanJob(services, hubStore));
   jobs.register(inventoryDedupeJob(services));
   const embeddings = new EmbeddingService({ db, settings, hubStore, log: log.child('inference') });
@@ -124,6 +125,7 @@ export function createCore(options: CreateCoreOptions): Core {
     ...createRegistryHandlers(services),
     ...createHubHandlers(services, hubStore),
     ...createDetectHandlers(services, () => handlers),
+    ...createVoskHandlers(services),
     ...createEnsureHandlers(services, hubStore, () => handlers),
     ...createBundlesDomain(services, hubStore),
     ...createInferenceHandlers(services, embeddings),

@@ -159,11 +159,6 @@ export const detectContract = {
   'ollama.pull': mutation('Pull an Ollama model through the Ollama server, as a job with progress', OllamaName, JobSchema),
   'ollama.delete': mutation('Delete an Ollama model through the Ollama server', OllamaName, z.object({ deleted: z.string() })),
   'ollama.show': query('Show an Ollama model (size, quantisation, details, parameters, template, license)', OllamaName, OllamaShowSchema),
-  'vosk.install': mutation(
-    'Download a Vosk model zip and unpack it safely into the data folder, as a job',
-    z.object({ url: z.string().trim().url('must be the URL of a Vosk model zip') }),
-    JobSchema,
-  ),
   'detect.adoptLegacy': mutation(
     'Register a legacy sentence-transformers folder as a registry model (embedding, local, path source) with a first development version',
     AdoptLegacyInputSchema,
@@ -173,10 +168,5 @@ export const detectContract = {
     'Delete one detected model from disk (HF repo or revision, Ollama model through the server, Vosk or legacy folder); refused while a job or the registry uses it',
     DetectDeleteInputSchema,
     DetectDeleteResultSchema,
-  ),
-  'vosk.recommended': query(
-    'Official small Vosk models to start with',
-    z.object({}),
-    z.array(z.object({ name: z.string(), language: z.string(), sizeMB: z.number(), url: z.string() })),
   ),
 };

@@ -2,14 +2,13 @@ import { z } from 'zod';
 import { mutation, query } from './define';
 import { OllamaNameSchema } from './detect';
 import { RepoIdSchema, RevisionSchema } from './hub';
+import { parseVoskRef } from './vosk';
 
 /** A model this machine must have: `ollama:gemma2:2b`, `vosk:<zip url or catalogue name>`, `hf:org/name[@rev]`. */
 export type RequiredRef =
   | { kind: 'ollama'; ref: string; name: string }
   | { kind: 'vosk'; ref: string; url: string | null; name: string }
   | { kind: 'hf'; ref: string; repo: string; revision: string };
-
-const VOSK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
 
 /** Parses one ref; returns an error message (naming the entry) instead of throwing. */
 export function parseRequiredRef(text: string): RequiredRef | string {
@@ -24,14 +23,8 @@ export function parseRequiredRef(text: string): RequiredRef | string {
     return r.success ? { kind, ref, name: r.data } : `"${ref}": ${r.error.issues[0]?.message ?? 'bad Ollama name'}`;
   }
   if (kind === 'vosk') {
-    if (/^https?:\/\//.test(rest)) {
-      const u = z.url({ protocol: /^https?$/ }).safeParse(rest);
-      if (!u.success) return `"${ref}": must be the URL of a Vosk model zip`;
-      const base = decodeURIComponent(new URL(rest).pathname.split('/').pop() ?? '').replace(/\.zip$/i, '');
-      if (!VOSK_NAME.test(base)) return `"${ref}": the URL must end with the model's zip name, e.g. …/vosk-model-small-ru-0.22.zip`;
-      return { kind, ref, url: rest, name: base };
-    }
-    return VOSK_NAME.test(rest) ? { kind, ref, url: null, name: rest } : `"${ref}": must be a Vosk model name such as vosk-model-small-ru-0.22 or a zip URL`;
+    const r = parseVoskRef(rest);
+    return typeof r === 'string' ? `"${ref}": ${r}` : { kind, ref, ...r };
   }
   if (kind === 'hf') {
     const at = rest.indexOf('@');

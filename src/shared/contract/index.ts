@@ -14,6 +14,7 @@ import { migrationsContract } from './migrations';
 import { registryContract } from './registry';
 import { systemContract } from './system';
 import { upstreamContract } from './upstream';
+import { voskContract } from './vosk';
 
 export * from './bundles';
 export * from './bench';
@@ -31,6 +32,7 @@ export * from './migrations';
 export * from './registry';
 export * from './system';
 export * from './upstream';
+export * from './vosk';
 
 /** The one contract: every capability of Model Center, served over IPC, HTTP and the CLI alike. */
 export const contract = {
@@ -39,6 +41,7 @@ export const contract = {
   ...registryContract,
   ...hubContract,
   ...detectContract,
+  ...voskContract,
   ...ensureContract,
   ...recommendedContract,
   ...cleanupContract,

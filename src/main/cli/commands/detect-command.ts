@@ -135,24 +135,4 @@ export function registerDetectCommands(program: Command, ctx: CliContext): void 
       printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('ollama.delete', { name }), (r) => `Deleted ${r.deleted}.`);
     });
 
-  const vosk = program.command('vosk').description('Install Vosk speech models (safe zip extraction into the data folder)');
-  vosk
-    .command('recommended')
-    .description('Official small Vosk models to start with')
-    .option('--json', 'print JSON')
-    .action(async (_o, cmd: Command) => {
-      const list = await ctx.getCore().invoke('vosk.recommended', {});
-      printResult(ctx.io, ctx.json(cmd), list, (l) => table(['NAME', 'LANGUAGE', 'SIZE', 'URL'], l.map((m) => [m.name, m.language, `${m.sizeMB} MB`, m.url])));
-    });
-  vosk
-    .command('install')
-    .description('Download a Vosk model zip and unpack it (paths escaping the folder, links and zip bombs are refused)')
-    .argument('<url>', 'URL of the model zip (see `model-center vosk recommended`)')
-    .option('--json', 'print JSON')
-    .action(async (url: string, _o, cmd: Command) => {
-      const core = ctx.getCore();
-      const final = await followJob(core, await core.invoke('vosk.install', { url }));
-      printResult(ctx.io, ctx.json(cmd), final, describeJob);
-      jobOutcome(final);
-    });
 }

@@ -4,14 +4,9 @@ import type { CoreServices } from '../core-services';
 import { detectConfig, detectModels } from '../detect/detect-models';
 import { ollamaKey } from '../ollama/ollama-client';
 import type { DomainHandlers, Handlers } from '../handlers';
-import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
 import type { HubStore } from '../hub/hub-store';
 import { cleanup } from './cleanup';
 import { recommended } from './recommended';
-
-function voskUrl(ref: Extract<RequiredRef, { kind: 'vosk' }>): string {
-  return ref.url ?? RECOMMENDED_VOSK.find((m) => m.name === ref.name)?.url ?? `https://alphacephei.com/vosk/models/${ref.name}.zip`;
-}
 
 function models(detected: DetectResultDTO, source: string): DetectResultDTO['groups'][number]['models'] {
   return detected.groups.find((g) => g.source === source)?.models ?? [];
@@ -37,7 +32,8 @@ async function isPresent(ref: RequiredRef, detected: DetectResultDTO, handlers: 
 
 async function start(ref: RequiredRef, handlers: Handlers): Promise<number> {
   if (ref.kind === 'ollama') return (await handlers['ollama.pull']({ name: ref.name })).id;
-  if (ref.kind === 'vosk') return (await handlers['vosk.install']({ url: voskUrl(ref) })).id;
+  // A name resolves through the Vosk catalogue (else the official models folder); the model is registered too.
+  if (ref.kind === 'vosk') return (await handlers['vosk.install']({ model: ref.url ?? ref.name, register: true })).id;
   return (await handlers['hub.download']({ repo: ref.repo, revision: ref.revision, variant: 'fp32', include: [] })).id;
 }
 

@@ -5,12 +5,22 @@ import path from 'node:path';
 import catalogueJson from '../../../../resources/recommended-models.json';
 import { RecommendedCatalogueSchema, type MachineDTO, type RecommendedResultDTO } from '../../../shared/contract';
 import type { Env } from '../paths';
+import { VOSK_CATALOGUE } from '../vosk/vosk-catalogue';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 
-/** Validated once: a broken catalogue is a bug of the app, reported as such. */
-export const RECOMMENDED = RecommendedCatalogueSchema.parse(catalogueJson);
+/**
+ * Validated once: a broken catalogue is a bug of the app, reported as such. Speech models come from the Vosk
+ * catalogue (unpacked size on disk: the zip is removed once installed), so the two lists cannot disagree.
+ */
+export const RECOMMENDED = RecommendedCatalogueSchema.parse({
+  ...catalogueJson,
+  models: [
+    ...catalogueJson.models,
+    ...VOSK_CATALOGUE.models.map((m) => ({ kind: 'stt', ref: `vosk:${m.name}`, title: m.title, diskMB: m.unpackedMB, ramGB: m.ramGB, vramGB: null })),
+  ],
+});
 
 /** The nearest existing folder (the cache may not exist yet) and its free space. */
 async function freeDisk(dir: string): Promise<{ diskPath: string; freeDiskBytes: number | null }> {

@@ -3,6 +3,7 @@ import { DownloadParamsSchema, type DownloadParams } from '../../../shared/contr
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import type { JobKind } from '../jobs/job-kind';
+import { RateMeter } from '../jobs/rate-meter';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
@@ -40,31 +41,17 @@ export function hubAccess(core: CoreServices): HubAccess {
   return { hubUrl: core.settings.values().hubEndpoint.replace(/\/+$/, ''), accessToken: core.settings.hfToken(), fetch: hubFetch };
 }
 
-/** Refuses to start when the cache's disk has less free space than the bytes still to fetch. */
-export async function checkFreeSpace(dir: string, needed: number): Promise<void> {
+/** Refuses to start when the disk of `dir` has less free space than the bytes still to fetch (and unpack). */
+export async function checkFreeSpace(
+  dir: string,
+  needed: number,
+  hint = 'Free some space (`model-center delete <model>` removes downloaded models) or point HF_HUB_CACHE at a larger disk.',
+): Promise<void> {
   const st = await fs.promises.statfs(dir);
   const free = Number(st.bavail) * Number(st.bsize);
   if (free < needed) {
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-    throw new AppError('DISK_FULL', `Not enough free space in ${dir}: the download needs ${mb(needed)}, ${mb(free)} are free.`, {
-      hint: 'Free some space (`model-center delete <model>` removes downloaded models) or point HF_HUB_CACHE at a larger disk.',
-    });
-  }
-}
-
-/** Bytes per second over the last few seconds, for speed and ETA. */
-class RateMeter {
-  private samples: Array<{ t: number; bytes: number }> = [];
-  add(bytes: number): void {
-    const t = Date.now();
-    this.samples.push({ t, bytes });
-    while (this.samples.length > 2 && t - this.samples[0]!.t > 5000) this.samples.shift();
-  }
-  rate(): number {
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    if (!first || !last || last.t - first.t < 200) return 0;
-    return Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
+    throw new AppError('DISK_FULL', `Not enough free space in ${dir}: the download needs ${mb(needed)}, ${mb(free)} are free.`, { hint });
   }
 }
 

@@ -42,9 +42,11 @@ export interface TransferOptions {
   headers: Record<string, string>;
   /** The final blob path; bytes go to `<dest>.incomplete` (or the segmented `<dest>.parts.incomplete`) until verified. */
   dest: string;
+  /** The file's size; the download is refused when the server has more bytes and is retried when it sent fewer. */
   size: number;
   algorithm: HashAlgorithm;
-  expected: string;
+  /** The digest the file must have; undefined where no one publishes one (a Vosk zip): then size alone is checked. */
+  expected: string | undefined;
   /** Names the file and repo in errors. */
   label: string;
   repo: string;
@@ -225,9 +227,9 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Checks the digest; on a match renames the partial file into place, else deletes it and fails naming both hashes. */
+/** Checks the digest (when one is expected); on a match renames the partial file into place, else deletes it and fails naming both hashes. */
 async function verifyAndPlace(o: TransferOptions, hash: FollowingHash, partial: string, extra: string[] = []): Promise<void> {
-  const actual = await abortable(hash.digest(), o.signal);
+  const actual = o.expected === undefined ? undefined : await abortable(hash.digest(), o.signal);
   if (actual !== o.expected) {
     await fs.promises.rm(partial, { force: true });
     for (const f of extra) await fs.promises.rm(f, { force: true });
@@ -602,7 +604,7 @@ async function transferSegmented(o: TransferOptions, seg: SegmentOptions, client
 
 /**
  * Fetches one file into a partial file, resuming with Range after a dropped connection or a pause, retrying
- * timeouts, network errors and 5xx with backoff, then verifies the checksum the Hub listed and only then renames
+ * timeouts, network errors and 5xx with backoff, then verifies the checksum the Hub listed (if any) and only then renames
  * it into place. A mismatch deletes the partial file and fails naming both hashes. Large files go over several
  * ranged connections at once.
  */

@@ -4,7 +4,6 @@ import { adoptLegacy } from '../detect/adopt-legacy';
 import { deleteDetected } from '../detect/delete-detected';
 import { detectConfig, detectModels } from '../detect/detect-models';
 import type { DomainHandlers, Handlers } from '../handlers';
-import { RECOMMENDED_VOSK } from '../vosk/vosk-install-job';
 import { ollamaConn, ollamaError } from './ollama-client';
 
 function str(v: unknown): string | null {
@@ -26,11 +25,6 @@ export function createDetectHandlers(core: CoreServices, handlers: () => Handler
       core.log.info(`ollama pull ${name}`);
       return core.jobs.start('ollama.pull', { name });
     },
-    'vosk.install': ({ url }) => {
-      core.log.info(`vosk install ${url}`);
-      return core.jobs.start('vosk.install', { url });
-    },
-    'vosk.recommended': () => RECOMMENDED_VOSK,
     'ollama.delete': async ({ name }) => {
       const { host, client } = ollamaConn(core.env);
       try {

@@ -36,7 +36,14 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.Reada
  * symlinks, and zip bombs (too many entries, too many bytes in total, or an entry expanding past `maxRatio`). Sizes
  * are counted as bytes actually come out, not as the headers claim, since a bomb can lie in its headers.
  */
-export async function safeExtractZip(zipPath: string, dest: string, limits: SafeUnzipLimits = DEFAULT_UNZIP_LIMITS, signal?: AbortSignal): Promise<{ files: number; bytes: number }> {
+export async function safeExtractZip(
+  zipPath: string,
+  dest: string,
+  limits: SafeUnzipLimits = DEFAULT_UNZIP_LIMITS,
+  signal?: AbortSignal,
+  /** After each entry: entries done of the archive's count, and the bytes written so far. */
+  onEntry?: (done: number, count: number, bytes: number) => void,
+): Promise<{ files: number; bytes: number }> {
   const root = path.resolve(dest);
   fs.mkdirSync(root, { recursive: true });
   let zip: yauzl.ZipFile;
@@ -51,6 +58,7 @@ export async function safeExtractZip(zipPath: string, dest: string, limits: Safe
   }
   let files = 0;
   let total = 0;
+  let seen = 0;
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: unknown): void => {
@@ -67,6 +75,7 @@ export async function safeExtractZip(zipPath: string, dest: string, limits: Safe
     });
     zip.on('entry', (entry: yauzl.Entry) => {
       void (async () => {
+        seen++;
         if (signal?.aborted) throw new AppError('CANCELLED', 'Extraction cancelled.');
         const name = entry.fileName.replace(/\\/g, '/');
         const resolved = resolveEntryPath(root, name);
@@ -76,6 +85,7 @@ export async function safeExtractZip(zipPath: string, dest: string, limits: Safe
         if (((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000) throw refuse(zipPath, `entry "${name}" is a symbolic link`);
         if (name.endsWith('/')) {
           fs.mkdirSync(target, { recursive: true });
+          onEntry?.(seen, zip.entryCount, total);
           zip.readEntry();
           return;
         }
@@ -95,6 +105,7 @@ export async function safeExtractZip(zipPath: string, dest: string, limits: Safe
         });
         await pipeline(await openEntry(zip, entry), counter, fs.createWriteStream(target), signal ? { signal } : {});
         files++;
+        onEntry?.(seen, zip.entryCount, total);
         zip.readEntry();
       })().catch(fail);
     });

@@ -1,81 +1,138 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { AppError } from '../../../shared/errors';
-import type { JobKind } from '../jobs/job-kind';
-import { voskMissing } from '../detect/vosk-scan';
+import { parseVoskRef, VOSK_NAME_RE, type VoskInstallResultDTO } from '../../../shared/contract';
+import { AppError, toErrorDTO } from '../../../shared/errors';
+import type { CoreServices } from '../core-services';
+import { dirSize } from '../detect/fs-walk';
+import { checkFreeSpace } from '../hub/download-job';
+import { partialBytes } from '../hub/resumable-transfer';
+import type { JobKind, JobReport } from '../jobs/job-kind';
+import { RateMeter } from '../jobs/rate-meter';
+import { findVoskModelFolder } from './find-model-folder';
 import { safeExtractZip } from './safe-unzip';
+import { resolveVoskModel } from './vosk-catalogue';
+import { registerVoskModel, type VoskRegistration } from './vosk-register';
+import { probeZip, StagedZip } from './zip-download';
 
-const Params = z.object({ url: z.string().url() });
+export const VOSK_INSTALL_JOB = 'vosk.install';
+
+const Params = z.object({ url: z.url({ protocol: /^https?$/ }), register: z.boolean().default(true) });
 type Params = z.infer<typeof Params>;
 
-/**
- * Downloads a Vosk model zip and unpacks it into `<dataDir>/vosk/<model>` (where `detect` looks). Work happens in a
- * staging folder next to the target and is renamed in at the end, so a cancelled or refused install leaves no
- * half-model behind. Not resumable: Vosk's server sends whole zips and they are quick to fetch again.
- */
-export function voskInstallJob(dataDir: string): JobKind<Params, never, { name: string; location: string; bytes: number }> {
-  return {
-    kind: 'vosk.install',
-    paramsSchema: Params,
-    resumable: false,
-    title: (p) => `Vosk install ${path.basename(new URL(p.url).pathname)}`,
-    async run({ jobId, params, signal, report }) {
-      const root = path.join(dataDir, 'vosk');
-      const staging = path.join(root, `.staging-${jobId}`);
-      fs.rmSync(staging, { recursive: true, force: true });
-      fs.mkdirSync(staging, { recursive: true });
-      try {
-        const zipFile = path.join(staging, 'model.zip');
-        report({ progress: 0, phase: 'downloading', message: params.url });
-        let res: Response;
-        try {
-          res = await fetch(params.url, { signal });
-        } catch (err) {
-          if (signal.aborted) throw err;
-          throw new AppError('INTERNAL', `Could not download ${params.url}: ${(err as Error).message}`, { hint: 'Check the URL and the network, or download the zip by hand.' });
-        }
-        if (!res.ok || !res.body) throw new AppError('NOT_FOUND', `Download of ${params.url} answered HTTP ${res.status}.`, { hint: 'See https://alphacephei.com/vosk/models for current model names.' });
-        const total = Number(res.headers.get('content-length') ?? 0);
-        let done = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _e, cb) {
-            done += chunk.length;
-            report({ progress: total > 0 ? (done / total) * 80 : 0, phase: 'downloading', detail: { bytesDone: done, bytesTotal: total || null } });
-            cb(null, chunk);
-          },
-        });
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, fs.createWriteStream(zipFile), { signal });
-        report({ progress: 80, phase: 'extracting', message: null });
-        const unpacked = path.join(staging, 'unpacked');
-        await safeExtractZip(zipFile, unpacked, undefined, signal);
-        // Official zips hold one top folder named like the zip; a flat zip is the model itself.
-        const tops = fs.readdirSync(unpacked, { withFileTypes: true });
-        const modelDir = tops.length === 1 && tops[0]?.isDirectory() ? path.join(unpacked, tops[0].name) : unpacked;
-        const { missing } = await voskMissing(modelDir);
-        if (missing.length > 0) throw new AppError('ARCHIVE_REFUSED', `The archive is not a complete Vosk model: missing ${missing.join(', ')}.`);
-        const name = modelDir === unpacked ? path.basename(new URL(params.url).pathname).replace(/\.zip$/i, '') : path.basename(modelDir);
-        const target = path.join(root, name);
-        if (fs.existsSync(target)) throw new AppError('CONFLICT', `Vosk model ${name} is already installed at ${target}.`, { hint: 'Delete that folder first to reinstall.' });
-        report({ progress: 98, phase: 'installing' });
-        fs.renameSync(modelDir, target);
-        report({ progress: 100, phase: null, message: target });
-        return { name, location: target, bytes: done };
-      } finally {
-        fs.rmSync(staging, { recursive: true, force: true });
-      }
-    },
+/** Once the folder is in place only registration is left: a resumed job must not download it again. */
+interface Checkpoint {
+  installed: { name: string; location: string; zipBytes: number };
+}
+
+/** The name a download is staged under: the URL's zip name. */
+export function stagingName(url: string): string {
+  const ref = parseVoskRef(url);
+  if (typeof ref === 'string') throw new AppError('INVALID_INPUT', `${url}: ${ref}.`);
+  return ref.name;
+}
+
+/** The zip's own folder name when it is a Vosk model's (official zips), else the name the install was asked for. */
+function folderName(modelDir: string, unpacked: string, asked: string): string {
+  const own = path.basename(modelDir);
+  return modelDir !== unpacked && /^vosk-model/i.test(own) && VOSK_NAME_RE.test(own) ? own : asked;
+}
+
+/** Progress of the download (0–80 %): bytes, speed and ETA (the job runner writes at most ten updates a second). */
+function downloadReporter(report: (u: JobReport) => void, total: number): (bytes: number) => void {
+  const meter = new RateMeter();
+  let sampled = 0;
+  return (bytes) => {
+    const now = Date.now();
+    if (now - sampled >= 100 || bytes === total) {
+      sampled = now;
+      meter.add(bytes);
+    }
+    const speed = meter.rate();
+    report({
+      progress: (bytes / total) * 80,
+      phase: 'download',
+      detail: { bytesDone: bytes, bytesTotal: total, speed: Math.round(speed), eta: speed > 0 ? Math.round((total - bytes) / speed) : null },
+    });
   };
 }
 
-/** Official small models people start with (alphacephei.com/vosk/models); sizes are the zip sizes. */
-export const RECOMMENDED_VOSK = [
-  { name: 'vosk-model-small-en-us-0.15', language: 'en-us', sizeMB: 40 },
-  { name: 'vosk-model-small-ru-0.22', language: 'ru', sizeMB: 45 },
-  { name: 'vosk-model-small-de-0.15', language: 'de', sizeMB: 45 },
-  { name: 'vosk-model-small-fr-0.22', language: 'fr', sizeMB: 41 },
-  { name: 'vosk-model-small-es-0.42', language: 'es', sizeMB: 39 },
-  { name: 'vosk-model-small-vn-0.4', language: 'vn', sizeMB: 32 },
-].map((m) => ({ ...m, url: `https://alphacephei.com/vosk/models/${m.name}.zip` }));
+/**
+ * Installs a Vosk model into `<data>/vosk/<model>`, where `detect` looks: download (0–80 %, resumable, into
+ * `<data>/vosk/.downloads/`), safe extraction into a staging folder (80–95 %), layout check, rename into place,
+ * registry (95–100 %). A refused archive is deleted with its staging folder; a download stopped by a cancel, a
+ * pause, the app closing or the network keeps its partial file for the next try.
+ */
+export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, VoskInstallResultDTO> {
+  const root = path.join(core.dataDir, 'vosk');
+  return {
+    kind: VOSK_INSTALL_JOB,
+    paramsSchema: Params,
+    resumable: true,
+    title: (p) => `Vosk install ${stagingName(p.url)}`,
+    async run({ jobId, params, checkpoint, signal, report, saveCheckpoint, log }) {
+      let installed = checkpoint?.installed;
+      if (!installed) {
+        const asked = stagingName(params.url);
+        if (fs.existsSync(path.join(root, asked))) {
+          throw new AppError('CONFLICT', `Vosk model ${asked} is already installed at ${path.join(root, asked)}.`, { hint: 'Delete that folder first to reinstall.' });
+        }
+        report({ progress: 0, phase: 'download', message: `Asking ${new URL(params.url).host} for ${asked}.zip` });
+        const remote = await probeZip(params.url, signal);
+        const zip = new StagedZip(path.join(root, '.downloads'), asked);
+        await zip.adopt(params.url, remote);
+        const have = await partialBytes(zip.file, remote.size);
+        // Room for the rest of the zip and for what it unpacks to (the catalogue knows; else Vosk zips unpack to ~2×).
+        const entry = resolveVoskModel(params.url, core.env).entry;
+        await checkFreeSpace(root, remote.size - have + (entry ? entry.unpackedMB * 1024 ** 2 : remote.size * 2), 'Free some space (`model-center detect delete vosk <name>` removes a Vosk model).');
+        report({ message: have > 0 ? `Resuming ${asked}.zip at ${have} of ${remote.size} bytes` : `Downloading ${asked}.zip (${remote.size} bytes)` });
+        try {
+          await zip.fetch(params.url, remote, signal, downloadReporter(report, remote.size));
+        } catch (err) {
+          // More bytes than announced, or the zip gone: what is on disk is no start for a next try.
+          if (!signal.aborted && err instanceof AppError && (err.code === 'INTEGRITY' || err.code === 'NOT_FOUND')) await zip.discard();
+          throw err;
+        }
+
+        const staging = path.join(root, `.staging-${jobId}`);
+        fs.rmSync(staging, { recursive: true, force: true });
+        try {
+          report({ progress: 80, phase: 'extract', message: 'Unpacking', detail: null });
+          const unpacked = path.join(staging, 'unpacked');
+          await safeExtractZip(zip.file, unpacked, undefined, signal, (done, count, bytes) =>
+            report({ progress: 80 + (done / count) * 15, detail: { entriesDone: done, entriesTotal: count, bytesWritten: bytes } }),
+          );
+          const modelDir = await findVoskModelFolder(unpacked);
+          const name = folderName(modelDir, unpacked, asked);
+          const target = path.join(root, name);
+          if (fs.existsSync(target)) throw new AppError('CONFLICT', `Vosk model ${name} is already installed at ${target}.`, { hint: 'Delete that folder first to reinstall.' });
+          report({ progress: 95, phase: 'install', message: `Installing into ${target}` });
+          fs.renameSync(modelDir, target);
+          installed = { name, location: target, zipBytes: remote.size };
+          saveCheckpoint({ installed });
+          await zip.discard();
+        } catch (err) {
+          // A zip that cannot be installed is of no use for a next try; a stopped one is (it is complete).
+          if (!signal.aborted) await zip.discard();
+          throw err;
+        } finally {
+          fs.rmSync(staging, { recursive: true, force: true });
+        }
+      }
+      const { bytes } = await dirSize(installed.location);
+      let registry: VoskRegistration | null = null;
+      if (params.register) {
+        try {
+          registry = registerVoskModel(core, { folder: installed.name, location: installed.location, url: params.url, bytes });
+        } catch (err) {
+          // The model is in place and usable: a registry that cannot take it now is said, not a failed install.
+          registry = { model: null, version: null, message: `Not registered: ${toErrorDTO(err).message}` };
+          log.warn(`registering ${installed.location} failed: ${toErrorDTO(err).message}`);
+        }
+      }
+      log.info(`installed Vosk model ${installed.name} at ${installed.location}${registry ? `; ${registry.message}` : ''}`);
+      report({ progress: 100, phase: null });
+      return { ...installed, bytes, registry };
+    },
+  };
+}
