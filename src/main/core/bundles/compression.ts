@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import type { Duplex } from 'node:stream';
-import type { Compression } from '../../../shared/contract';
+import { BUNDLE_EXTENSIONS, type Compression } from '../../../shared/contract';
 import { zstdCompressor, zstdCompressorReady, zstdDecompressor } from './zstd-stream';
 
 /** The compression a file name asks for: `.tar.gz`/`.tgz` gzip, `.tar` none, `.tar.zst`/`.tzst` zstd; else gzip. */
@@ -13,7 +13,7 @@ export function compressionFor(file: string, asked: Compression | 'auto'): Compr
 }
 
 export function extensionFor(c: Compression): string {
-  return c === 'gzip' ? '.tar.gz' : c === 'zstd' ? '.tar.zst' : '.tar';
+  return BUNDLE_EXTENSIONS[c];
 }
 
 /** Refuses now, before any work, a compression whose encoder cannot be loaded. */
