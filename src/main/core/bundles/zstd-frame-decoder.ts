@@ -14,11 +14,11 @@ export interface FrameDecoding {
  * is acknowledged only once the frame decoder took it. Input that stops inside a frame is refused as truncated.
  */
 export class ZstdFrameDecoder extends Duplex {
+  /** Set on the first write, with the scanner that suits it. */
+  private decoding: FrameDecoding | undefined;
   private scanner = new ZstdFrameScanner();
   /** The current frame's decoder; kept until all its output is out, so frames never interleave. */
   private frame: Duplex | undefined;
-
-  private decoding: FrameDecoding | undefined;
 
   /** `prepare` runs before the first write (loading a decoder package takes a moment). */
   constructor(private readonly prepare: () => Promise<FrameDecoding>) {
