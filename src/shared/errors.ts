@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   ARCHIVE_REFUSED: { http: 422, retryable: false },
   /** A bundle written by a newer Model Center (its manifest's format version is above the one this app reads). */
   BUNDLE_TOO_NEW: { http: 422, retryable: false },
-  /** The compression asked for (zstd) is not available in this runtime. */
+  /** The compression asked for (zstd) could not be loaded: its package is missing from this install. */
   COMPRESSION_UNAVAILABLE: { http: 422, retryable: false },
   /** The S3-compatible model store has no bucket or no keys yet. */
   STORE_NOT_CONFIGURED: { http: 409, retryable: false },

@@ -41,7 +41,7 @@ describe.skipIf(missing)('Export and Import on the Models page, in a browser', (
     removeDir(work);
   });
 
-  it('exports a model, downloads the bundle, uploads it to another machine and sees the model there', async () => {
+  it('exports a model (zstd), downloads the bundle, uploads it to another machine and sees the model there', async () => {
     const errors: string[] = [];
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
@@ -51,11 +51,13 @@ describe.skipIf(missing)('Export and Import on the Models page, in a browser', (
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     const panel = page.getByTestId('bundles');
     await panel.getByLabel(`Export ${REPO}`).check();
+    await panel.getByTestId('export-compression').selectOption('zstd');
     await panel.getByRole('button', { name: 'Export', exact: true }).click();
     await panel.locator('li.job[data-state="done"]').first().waitFor({ timeout: 30_000 });
     const row = panel.getByTestId('exports-table').locator('tr[data-export]').first();
     await row.waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.tar\.zst$/);
     const file = path.join(work, download.suggestedFilename());
     await download.saveAs(file);
     expect(fs.statSync(file).size).toBeGreaterThan(1024 * 1024);

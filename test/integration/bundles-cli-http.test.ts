@@ -30,7 +30,8 @@ afterAll(async () => {
 
 describe('bundles from the command line', () => {
   // Each CLI run is a process of its own (a few seconds each on a loaded machine): two tests, generous limits.
-  const out = (): string => path.join(work, 'cli.tar.gz');
+  // zstd here (on Node 20: the wasm and JS packages, in a process of its own); the HTTP tests below use gzip.
+  const out = (): string => path.join(work, 'cli.tar.zst');
   const target = (): string => path.join(work, 'target');
 
   it('export → import --dry-run → import, as a person runs them', async () => {
@@ -41,6 +42,7 @@ describe('bundles from the command line', () => {
     const dry = await runCliProcess(['import', out(), '--dry-run'], env(target()));
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(REPO);
+    expect(dry.stdout).toContain('tar + zstd');
     expect(dry.stdout).toMatch(/1\.0\.0 \(production\)/);
     const imported = await runCliProcess(['import', out()], { ...env(target()), HF_HUB_OFFLINE: '1' });
     expect(imported.code).toBe(0);
@@ -64,6 +66,9 @@ describe('bundles from the command line', () => {
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/already exists[\s\S]*--overwrite/);
     expect((await runCliProcess(['export', '--out', out()], env(sourceHome()))).code).toBe(2);
+    const badKind = await runCliProcess(['export', NAME, '--out', out(), '--compression', 'zst'], env(sourceHome()));
+    expect(badKind.code).toBe(2);
+    expect(badKind.stderr).toMatch(/Allowed choices are auto, gzip, none, zstd/);
   }, 180_000);
 });
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,6 +22,7 @@ let source: Core;
 let commit: string;
 let bundleGz: string;
 let bundleTar: string;
+let bundleZst: string;
 
 beforeAll(async () => {
   const files = sentenceModelFiles();
@@ -32,7 +33,8 @@ beforeAll(async () => {
   ({ commit } = await prepareModel(source, REPO, NAME));
   bundleGz = path.join(work, 'bundle.tar.gz');
   bundleTar = path.join(work, 'bundle.tar');
-  for (const out of [bundleGz, bundleTar]) {
+  bundleZst = path.join(work, 'bundle.tar.zst');
+  for (const out of [bundleGz, bundleTar, bundleZst]) {
     const job = await runJob(source, await source.invoke('bundles.export', { models: [NAME], out }));
     expect(job.error).toBeNull();
     expect(job.state).toBe('done');
@@ -129,6 +131,31 @@ describe('bundle export → import', () => {
     expect(fs.readdirSync(cacheOf(home)).filter((n) => n.startsWith('.model-center'))).toEqual([]);
   });
 
+  it('round-trips a zstd bundle, found by its bytes whatever its name, on this Node as in the app', async () => {
+    const raw = fs.readFileSync(bundleZst);
+    expect(raw.readUInt32LE(0)).toBe(0xfd2fb528);
+    expect((await target.invoke('bundles.inspect', { file: bundleZst })).compression).toBe('zstd');
+    // Renamed: the name says gzip, the bytes say zstd; the bytes win.
+    const misnamed = path.join(home, 'really-zstd.tar.gz');
+    fs.copyFileSync(bundleZst, misnamed);
+    const job = await importFile(misnamed);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('done');
+    for (const p of ['config.json', 'onnx/model.onnx']) {
+      const imported = fs.readFileSync(path.join(cacheOf(home), 'models--acme--bundle-embed', 'snapshots', commit, ...p.split('/')));
+      expect(imported.equals(sourceFile(p))).toBe(true);
+    }
+    expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    expect((await target.invoke('registry.getModel', { model: `${NAME}-alias` })).currentVersion).toBe('1.0.0');
+    // The zstd program reads it too (where it is installed): the same tar as the plain bundle, but for export times.
+    const zstdCli = spawnSync('zstd', ['-dc', bundleZst], { maxBuffer: 256 * 1024 * 1024 });
+    if (!zstdCli.error) {
+      const plain = fs.readFileSync(bundleTar);
+      expect(zstdCli.stdout.length).toBe(plain.length);
+      expect(readManifest(zstdCli.stdout).models.map((m) => m.files)).toEqual(readManifest(plain).models.map((m) => m.files));
+    }
+  });
+
   it('writes a plain tar that `tar x` alone turns into a usable cache', async () => {
     const raw = fs.readFileSync(bundleTar);
     expect(readManifest(raw).models[0]!.repo).toBe(REPO);
@@ -156,9 +183,10 @@ describe('bundle export → import', () => {
     await expectNothingImported();
   });
 
-  it('refuses truncated bundles (gzip and plain tar) and leaves nothing behind', async () => {
+  it('refuses truncated bundles (gzip, zstd and plain tar) and leaves nothing behind', async () => {
     for (const [src, name] of [
       [bundleGz, 'cut.tar.gz'],
+      [bundleZst, 'cut.tar.zst'],
       [bundleTar, 'cut.tar'],
     ] as const) {
       const raw = fs.readFileSync(src);
@@ -168,6 +196,7 @@ describe('bundle export → import', () => {
       expect(job.state).toBe('failed');
       expect(job.error?.code).toBe('ARCHIVE_REFUSED');
       expect(job.error?.message).toMatch(/truncated/i);
+      expect(job.error?.message).toContain(name);
       await expectNothingImported();
     }
     // Cut exactly between entries: the tar reads cleanly but files are missing.
@@ -178,6 +207,19 @@ describe('bundle export → import', () => {
     const job = await importFile(partial);
     expect(job.error?.code).toBe('ARCHIVE_REFUSED');
     expect(job.error?.message).toMatch(/missing/);
+    await expectNothingImported();
+  });
+
+  it('refuses a zstd bundle with damaged bytes, and leaves nothing behind', async () => {
+    const raw = fs.readFileSync(bundleZst);
+    for (let at = Math.floor(raw.length / 3); at < raw.length - 8; at += 4096) raw[at] = raw[at]! ^ 0x5a;
+    const bad = path.join(home, 'damaged.tar.zst');
+    fs.writeFileSync(bad, raw);
+    const job = await importFile(bad);
+    expect(job.state).toBe('failed');
+    // Where the damage lands decides who notices: the zstd decoder, the tar reader, or the sha256 check.
+    expect(['ARCHIVE_REFUSED', 'INTEGRITY']).toContain(job.error?.code);
+    expect(job.error?.message).toContain('damaged.tar.zst');
     await expectNothingImported();
   });
 
@@ -265,9 +307,15 @@ describe('bundle export → import', () => {
     expect(revs).toEqual(['main', 'v2']);
   });
 
-  it('exports refuse a damaged cache file, unknown models and existing files', async () => {
+  it('exports refuse unknown models and existing files', async () => {
     await expect(source.invoke('bundles.export', { models: ['acme/nothing-here'], out: path.join(home, 'x.tar') })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await expect(source.invoke('bundles.export', { models: [REPO], out: bundleTar })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(source.invoke('bundles.export', { models: [REPO], out: path.join(home, 'x.tar.zst') })).rejects.toMatchObject({ code: 'COMPRESSION_UNAVAILABLE' });
+  });
+
+  it('an asked-for compression wins over the file name', async () => {
+    const out = path.join(home, 'asked.tar');
+    const job = await runJob(source, await source.invoke('bundles.export', { models: [REPO], out, compression: 'zstd' }));
+    expect(job.error).toBeNull();
+    expect(fs.readFileSync(out).readUInt32LE(0)).toBe(0xfd2fb528);
   });
 });

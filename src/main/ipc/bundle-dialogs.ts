@@ -1,7 +1,8 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_DIALOG_OPEN_BUNDLE, IPC_DIALOG_SAVE_BUNDLE } from '../../shared/bridge';
 
-const FILTERS = [{ name: 'Model Center bundles', extensions: ['gz', 'tgz', 'tar'] }];
+// Extensions as the dialogs match them: the last dot's (`.tar.zst` is `zst`).
+const FILTERS = [{ name: 'Model Center bundles', extensions: ['gz', 'tgz', 'zst', 'tzst', 'tar'] }];
 
 /**
  * The window's two native file dialogs for bundles. Only paths cross back; the core then reads or writes the

@@ -20,6 +20,8 @@ export const BUNDLE_MANIFEST_NAME = 'model-center-bundle.json';
 export const COMPRESSIONS = ['gzip', 'none', 'zstd'] as const;
 export const CompressionSchema = z.enum(COMPRESSIONS);
 export type Compression = z.infer<typeof CompressionSchema>;
+/** The file name ending each compression gets by default (a reader goes by the file's first bytes, not its name). */
+export const BUNDLE_EXTENSIONS: Record<Compression, string> = { gzip: '.tar.gz', zstd: '.tar.zst', none: '.tar' };
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
 const CommitSha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character commit sha');

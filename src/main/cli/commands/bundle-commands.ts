@@ -75,8 +75,8 @@ export function registerBundleCommands(program: Command, ctx: CliContext): void 
     .command('export')
     .description('Export models (HF cache files at a revision + their registry entries) to one bundle file, for machines with no network')
     .argument('<models...>', 'org/name[@revision], or a registered model name')
-    .requiredOption('--out <file>', 'the bundle to write: .tar.gz (gzip) or .tar (plain)')
-    .addOption(new Option('--compression <kind>', 'override the compression the file name implies').choices(['auto', ...COMPRESSIONS]).default('auto'))
+    .requiredOption('--out <file>', 'the bundle to write: .tar.gz (gzip), .tar.zst (zstd) or .tar (plain)')
+    .addOption(new Option('--compression <kind>', 'override the compression the file name implies (auto: gzip for other names)').choices(['auto', ...COMPRESSIONS]).default('auto'))
     .option('--overwrite', 'replace the file if it exists')
     .option('--json', 'print JSON')
     .action(async (models: string[], opts: { out: string; compression: 'auto' | 'gzip' | 'none' | 'zstd'; overwrite?: boolean }, cmd: Command) => {
@@ -87,7 +87,7 @@ export function registerBundleCommands(program: Command, ctx: CliContext): void 
   program
     .command('import')
     .description('Import a bundle with no network: every file is verified before anything is placed or registered')
-    .argument('<file>', 'a .tar or .tar.gz made by `model-center export`')
+    .argument('<file>', 'a .tar, .tar.gz or .tar.zst made by `model-center export` (the compression is read from its first bytes)')
     .option('--dry-run', 'only read and show its manifest')
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { dryRun?: boolean }, cmd: Command) => {

@@ -26,7 +26,7 @@ export function createBundleHandlers(core: CoreServices, store: HubStore): Bundl
     'bundles.export': async ({ models, out, compression, overwrite }) => {
       const target = out ? path.resolve(out) : undefined;
       const kind = compressionFor(target ?? '', compression);
-      assertCompressionAvailable(kind); // refused now, not after hashing gigabytes
+      await assertCompressionAvailable(kind); // refused now, not after hashing gigabytes
       const file = target ?? path.join(exportsDir(core.dataDir), defaultExportName(models, extensionFor(kind)));
       if (!overwrite && (await fs.promises.stat(file).catch(() => undefined))) {
         throw new AppError('CONFLICT', `${file} already exists.`, { hint: 'Choose another file name, or pass --overwrite.' });
@@ -37,7 +37,7 @@ export function createBundleHandlers(core: CoreServices, store: HubStore): Bundl
     'bundles.import': async ({ file }) => {
       const abs = path.resolve(file);
       const st = await fs.promises.stat(abs).catch(() => undefined);
-      if (!st?.isFile()) throw new AppError('NOT_FOUND', `There is no bundle file at ${abs}.`, { hint: 'Give the path of a .tar or .tar.gz made by `model-center export`.' });
+      if (!st?.isFile()) throw new AppError('NOT_FOUND', `There is no bundle file at ${abs}.`, { hint: 'Give the path of a .tar, .tar.gz or .tar.zst made by `model-center export`.' });
       // An uploaded file is deleted after its import; any other file is the person's and stays.
       return core.jobs.start(IMPORT_JOB, { file: abs, removeAfter: isInside(uploadsDir(core.dataDir), abs) });
     },

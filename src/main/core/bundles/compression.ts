@@ -1,20 +1,7 @@
 import zlib from 'node:zlib';
-import type { Transform } from 'node:stream';
-import type { Compression } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
-
-type ZstdZlib = typeof zlib & { createZstdCompress?: () => Transform; createZstdDecompress?: () => Transform };
-
-/** zstd is in Node's zlib from 22.15 / 23.8 on; Node 20 (and the Electron builds on it) has gzip only. */
-export function zstdAvailable(): boolean {
-  return typeof (zlib as ZstdZlib).createZstdCompress === 'function';
-}
-
-function zstdUnavailable(): AppError {
-  return new AppError('COMPRESSION_UNAVAILABLE', `zstd is not available in this runtime (Node ${process.versions.node} has no zstd in zlib).`, {
-    hint: 'Use gzip (a .tar.gz name, or --compression gzip) or a plain .tar; zstd needs Node 22.15 or newer.',
-  });
-}
+import type { Duplex } from 'node:stream';
+import { BUNDLE_EXTENSIONS, type Compression } from '../../../shared/contract';
+import { zstdCompressor, zstdCompressorReady, zstdDecompressor } from './zstd-stream';
 
 /** The compression a file name asks for: `.tar.gz`/`.tgz` gzip, `.tar` none, `.tar.zst`/`.tzst` zstd; else gzip. */
 export function compressionFor(file: string, asked: Compression | 'auto'): Compression {
@@ -26,33 +13,32 @@ export function compressionFor(file: string, asked: Compression | 'auto'): Compr
 }
 
 export function extensionFor(c: Compression): string {
-  return c === 'gzip' ? '.tar.gz' : c === 'zstd' ? '.tar.zst' : '.tar';
+  return BUNDLE_EXTENSIONS[c];
 }
 
-/** Refuses now, before any work, a compression this runtime cannot write or read. */
-export function assertCompressionAvailable(c: Compression): void {
-  if (c === 'zstd' && !zstdAvailable()) throw zstdUnavailable();
+/** Refuses now, before any work, a compression whose encoder cannot be loaded. */
+export async function assertCompressionAvailable(c: Compression): Promise<void> {
+  if (c === 'zstd') await zstdCompressorReady();
 }
 
-export function compressor(c: Compression): Transform | undefined {
+export function compressor(c: Compression): Duplex | undefined {
   if (c === 'none') return undefined;
   if (c === 'gzip') return zlib.createGzip({ level: 6 });
-  const z = zlib as ZstdZlib;
-  if (!z.createZstdCompress) throw zstdUnavailable();
-  return z.createZstdCompress();
+  return zstdCompressor();
 }
 
-/** The compression of a file from its first bytes (gzip 1f 8b, zstd 28 b5 2f fd), else a plain tar. */
+/**
+ * The compression of a file from its first bytes, whatever its name: gzip 1f 8b; zstd 28 b5 2f fd, or a skippable
+ * frame (50–5f 2a 4d 18) before it; else a plain tar.
+ */
 export function detectCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 4 && (head.readUInt32LE(0) === 0xfd2fb528 || (head.readUInt32LE(0) & 0xfffffff0) >>> 0 === 0x184d2a50)) return 'zstd';
   return 'none';
 }
 
-export function decompressor(c: Compression): Transform | undefined {
+export function decompressor(c: Compression): Duplex | undefined {
   if (c === 'none') return undefined;
   if (c === 'gzip') return zlib.createGunzip();
-  const z = zlib as ZstdZlib;
-  if (!z.createZstdDecompress) throw zstdUnavailable();
-  return z.createZstdDecompress();
+  return zstdDecompressor();
 }

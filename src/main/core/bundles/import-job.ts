@@ -100,7 +100,10 @@ export function createImportJob(core: CoreServices, store: HubStore): JobKind<Im
             if (signal.aborted) throw signal.reason;
             if (err instanceof AppError) throw err;
             const msg = (err as Error).message;
-            throw refuseBundle(file, /unexpected end of file|Truncated/i.test(msg) ? `it is truncated (${msg})` : `it is not a readable tar archive (${msg})`);
+            // zlib's errors carry Z_* codes, Node's zstd ones ZSTD_error_*, our zstd reader's ZSTD_DATA.
+            const code = String((err as { code?: unknown }).code ?? '');
+            if (/unexpected end of file|Truncated/i.test(msg)) throw refuseBundle(file, `it is truncated (${msg})`);
+            throw refuseBundle(file, /^(Z_|ZSTD_)/.test(code) ? `its ${opened.compression} data is damaged (${msg})` : `it is not a readable tar archive (${msg})`);
           } finally {
             signal.removeEventListener('abort', onAbort);
           }

@@ -32,7 +32,7 @@ async function head(file: string): Promise<Buffer> {
 /** The file's plain tar bytes as a stream (decompressed as its magic says), counting raw bytes read for progress. */
 export async function openBundle(file: string, onRawBytes?: (n: number) => void): Promise<{ stream: Readable; compression: Compression; size: number }> {
   const st = await fs.promises.stat(file).catch(() => undefined);
-  if (!st?.isFile()) throw new AppError('NOT_FOUND', `There is no bundle file at ${file}.`, { hint: 'Give the path of a .tar or .tar.gz made by `model-center export`.' });
+  if (!st?.isFile()) throw new AppError('NOT_FOUND', `There is no bundle file at ${file}.`, { hint: 'Give the path of a .tar, .tar.gz or .tar.zst made by `model-center export`.' });
   const compression = detectCompression(await head(file));
   const unzip = decompressor(compression);
   const raw = fs.createReadStream(file, { highWaterMark: 1024 * 1024 });

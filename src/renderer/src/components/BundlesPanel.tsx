@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import type { Compression } from '../../../shared/contract';
 import { api } from '../api-client';
 import { BUNDLE_JOB_KINDS, useBundlesStore } from '../stores/bundles-store';
 import { useHubStore } from '../stores/hub-store';
@@ -21,6 +22,7 @@ export function BundlesPanel(): React.JSX.Element {
   const jobs = useMemo(() => sortedJobs(byId).filter((j) => BUNDLE_JOB_KINDS.includes(j.kind)), [byId]);
   const [chosen, setChosen] = useState<string[]>([]);
   const [file, setFile] = useState<File | null>(null);
+  const [compression, setCompression] = useState<Compression>('gzip');
   const desktop = Boolean(api().dialogs);
 
   // A job that ends changes the exports folder and the cache.
@@ -56,7 +58,15 @@ export function BundlesPanel(): React.JSX.Element {
         </fieldset>
       )}
       <div className="row">
-        <button type="button" disabled={busy || chosen.length === 0} onClick={() => void exportModels(chosen)}>
+        <label>
+          Compression{' '}
+          <select value={compression} onChange={(e) => setCompression(e.target.value as Compression)} data-testid="export-compression">
+            <option value="gzip">gzip (.tar.gz)</option>
+            <option value="zstd">zstd (.tar.zst): smaller, faster to read</option>
+            <option value="none">none (.tar)</option>
+          </select>
+        </label>
+        <button type="button" disabled={busy || chosen.length === 0} onClick={() => void exportModels(chosen, compression)}>
           {desktop ? 'Export to a file…' : 'Export'}
         </button>
         <button type="button" disabled={busy || chosen.length === 0} onClick={() => void publish(chosen)} title="Upload to the S3-compatible model store">
@@ -71,7 +81,7 @@ export function BundlesPanel(): React.JSX.Element {
         </button>
       ) : (
         <div className="row">
-          <input type="file" aria-label="Bundle file" accept=".gz,.tgz,.tar" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          <input type="file" aria-label="Bundle file" accept=".gz,.tgz,.zst,.tzst,.tar" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
           <button type="button" disabled={busy || !file} onClick={() => file && void importBundle(file)}>
             Upload and import
           </button>

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ExportFileDTO, JobDTO, MethodInput, StoreConfigDTO, StoreEntryDTO } from '../../../shared/contract';
+import { BUNDLE_EXTENSIONS, type Compression, type ExportFileDTO, type JobDTO, type MethodInput, type StoreConfigDTO, type StoreEntryDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
 
@@ -17,7 +17,7 @@ interface BundlesState {
   upload: { name: string; sent: number; total: number } | null;
   load(): Promise<void>;
   /** Desktop: asks where to save; browser: into the data dir's exports folder, to download afterwards. */
-  exportModels(models: string[]): Promise<void>;
+  exportModels(models: string[], compression: Compression): Promise<void>;
   /** Desktop: asks which file (no argument); browser: uploads the chosen file, then the server imports it. */
   importBundle(file?: File): Promise<void>;
   download(name: string): Promise<void>;
@@ -60,15 +60,15 @@ export const useBundlesStore = create<BundlesState>((set, get) => {
         set({ error: message(err) });
       }
     },
-    async exportModels(models) {
+    async exportModels(models, compression) {
       await act(async () => {
         const dialogs = api().dialogs;
         let out: string | undefined;
         if (dialogs) {
-          out = (await dialogs.saveBundle(`${(models[0] ?? 'models').replace(/@.*$/, '').replace(/\//g, '--')}.tar.gz`)) ?? undefined;
+          out = (await dialogs.saveBundle(`${(models[0] ?? 'models').replace(/@.*$/, '').replace(/\//g, '--')}${BUNDLE_EXTENSIONS[compression]}`)) ?? undefined;
           if (!out) return null;
         }
-        return started(await api().call('bundles.export', { models, out, overwrite: Boolean(out) }));
+        return started(await api().call('bundles.export', { models, out, compression, overwrite: Boolean(out) }));
       });
     },
     async importBundle(file) {
