@@ -78,6 +78,6 @@ export function historyData(rows: MetricsRow[], metric: string): { points: Array
 /** Metric names found in a version's history, benchmark figures first. */
 export function historyMetrics(rows: MetricsRow[]): string[] {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-  const rank = (n: string): number => (n.startsWith('throughput_b') ? 0 : n.startsWith('latency_') ? 1 : n === 'load_ms' || n === 'peak_rss_mb' ? 2 : 3);
+  const rank = (n: string): number => (n.startsWith('throughput_b') ? 0 : n.startsWith('latency_') ? 1 : n === 'load_ms' || n.startsWith('peak_rss_') ? 2 : 3);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
 }

@@ -14,6 +14,7 @@ export function registryMetrics(r: BenchResultDTO): Record<string, number> {
     latency_p99_ms: round(r.latency.p99.median, 3),
     load_ms: round(r.load.firstCallMs, 1),
     peak_rss_mb: mb(r.memory.peakRssBytes),
+    peak_rss_growth_mb: mb(r.memory.peakRssGrowthBytes),
     size_mb: mb(r.model.sizeBytes),
     params: r.model.params,
     dimension: r.model.dimension,

@@ -142,7 +142,14 @@ export const BenchResultSchema = z.object({
     samples: z.array(z.number()),
   }),
   throughput: z.array(BenchThroughputSchema),
-  memory: z.object({ rssBeforeBytes: z.number(), peakRssBytes: z.number() }),
+  memory: z.object({
+    /** The process's RSS just before the benchmark loads the model. */
+    rssBeforeBytes: z.number(),
+    /** The whole process's peak RSS while it ran (the app, the server or the CLI included). */
+    peakRssBytes: z.number(),
+    /** Peak minus before: what loading and running the model added (results stored before it was kept: derived). */
+    peakRssGrowthBytes: z.number(),
+  }),
   /** The registry metrics row these figures were appended to, or why none was. */
   metrics: z.object({ recorded: z.boolean(), rowId: z.number().int().nullable(), note: z.string().nullable() }),
 });
