@@ -73,7 +73,14 @@ export const BenchMachineSchema = z.object({
   physicalCores: z.number().int(),
   logicalCores: z.number().int(),
   totalRamBytes: z.number(),
-  gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number() })),
+  /** NVIDIA's from nvidia-smi, others from the OS (DRM and lspci, system_profiler, Win32_VideoController). */
+  gpus: z.array(
+    z.object({
+      name: z.string(),
+      /** null: not reported (a GPU sharing the system's RAM, or a tool that does not say). */
+      memoryBytes: z.number().nullable(),
+    }),
+  ),
   os: z.object({ platform: z.string(), type: z.string(), release: z.string(), arch: z.string() }),
   nodeVersion: z.string(),
   appVersion: z.string(),
