@@ -31,6 +31,8 @@ describe.skipIf(missing)('the Benchmarks page in a browser', () => {
         const job = await core.invoke('bench.run', { model, limit: 10, runs: 2, warmupRuns: 0, batchSizes: [1, 4, 8] });
         expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
       }
+      // A figure from another machine in the version's history (as an imported bundle brings): its own, marked series.
+      await core.invoke('registry.recordMetrics', { model: 'tiny', version: '1.0.0', metrics: { throughput_b1: 1 }, source: 'bench job 99: cpu, 4 threads, machine ffffffffffff' });
     } finally {
       await core.close();
     }
@@ -60,7 +62,15 @@ describe.skipIf(missing)('the Benchmarks page in a browser', () => {
     const compare = page.getByTestId('bench-compare');
     await expect.poll(() => compare.locator('tr', { hasText: 'Dimension' }).innerText()).toMatch(/Dimension\s+\d+\s+\d+ \((\+100\.0|-50\.0) %\)/);
     // The version's registry metrics over time: one benchmark so far, so one point.
-    await page.getByTestId('chart-history').locator('.recharts-line-dots circle').first().waitFor();
+    const history = page.getByTestId('chart-history');
+    await history.locator('.recharts-line-dots circle').first().waitFor();
+    // One series per provider and machine: this machine's benchmark, and the other machine's figure, marked.
+    expect(await history.locator('.chart-legend li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^cpu×\d+ · this machine \([0-9a-f]{12}\)$/),
+      'cpu×4 · other machine ffffffffffff, not comparable',
+    ]);
+    expect(await history.locator('.recharts-line-dots circle').count()).toBe(2);
+    await page.getByTestId('history-other-machine').waitFor();
 
     const png = await downloaded(page, () => page.getByTestId('chart-throughput-png').click());
     expect(png.name).toBe('chart-throughput.png');

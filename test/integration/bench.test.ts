@@ -83,6 +83,8 @@ describe('benchmark job', () => {
     expect(r.machine.physicalCores).toBeGreaterThan(0);
     expect(r.machine.totalRamBytes).toBeGreaterThan(0);
     expect(r.machine.id).toMatch(/^[0-9a-f]{12}$/);
+    // What the window marks other machines' results against.
+    expect((await core.invoke('bench.machine', {})).id).toBe(r.machine.id);
 
     expect(r.metrics).toMatchObject({ recorded: true, note: null });
     const history = await core.invoke('registry.metricsHistory', { model: 'tiny', version: '1.0.0' });

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { benchCorpus, builtinCorpus } from '../../src/main/core/bench/bench-corpus';
 import { quantile, stat } from '../../src/main/core/bench/bench-stats';
 import { readOnnxWeights } from '../../src/main/core/bench/onnx-params';
-import { latencyData } from '../../src/shared/bench-charts';
-import { toCsv } from '../../src/shared/bench-figures';
-import type { BenchResultDTO } from '../../src/shared/contract';
+import { historyData, latencyData } from '../../src/shared/bench-charts';
+import { benchMetricsSource, parseBenchMetricsSource, toCsv } from '../../src/shared/bench-figures';
+import type { BenchResultDTO, MetricsRow } from '../../src/shared/contract';
 
 describe('ONNX weights without loading the model', () => {
   it('counts weight initializers (not int64 shapes or scalars) and adds external data files to the size', () => {
@@ -74,6 +74,52 @@ describe('benchmark figures', () => {
     expect(sum('r2')).toBeCloseTo(100, 0);
     expect(rows[rows.length - 1]!.r1).toBeGreaterThan(0);
     expect(table.headers.slice(0, 2)).toEqual(['from_ms', 'to_ms']);
+  });
+});
+
+describe('a version’s metrics history', () => {
+  const HERE = 'aaaaaaaaaaaa';
+  const ELSEWHERE = 'ffffffffffff';
+  let id = 0;
+  const row = (day: number, source: string | null, metrics: Record<string, number>): MetricsRow => ({ id: ++id, recordedAt: `2025-03-0${day}T10:00:00.000Z`, source, metrics });
+  const bench = (jobId: number, executionProvider: string, threads: number, machineId: string): string => benchMetricsSource({ jobId, executionProvider, threads, machineId });
+  const rows = [
+    row(1, bench(1, 'cpu', 4, HERE), { throughput_b32: 100 }),
+    row(2, bench(2, 'webgpu', 0, HERE), { throughput_b32: 900 }),
+    row(3, bench(3, 'cpu', 4, ELSEWHERE), { throughput_b32: 250 }),
+    row(4, 'typed in by hand', { throughput_b32: 120 }),
+    row(5, bench(5, 'cpu', 4, HERE), { throughput_b32: 110 }),
+    row(6, bench(6, 'cpu', 4, HERE), { latency_p50_ms: 3 }),
+  ];
+
+  it('reads back the source a benchmark writes, and nothing else', () => {
+    expect(parseBenchMetricsSource(bench(12, 'cpu', 4, HERE))).toEqual({ jobId: 12, executionProvider: 'cpu', threads: 4, machineId: HERE });
+    expect(parseBenchMetricsSource('typed in by hand')).toBeNull();
+    expect(parseBenchMetricsSource(null)).toBeNull();
+  });
+
+  it('is one series per provider × threads and machine, this machine first, other machines marked, hand-entered rows apart', () => {
+    const { rows: chart, series, table } = historyData(rows, 'throughput_b32', HERE);
+    expect(series.map((s) => [s.label, s.points, s.otherMachine])).toEqual([
+      ['cpu×4 · this machine (aaaaaaaaaaaa)', 2, false],
+      ['webgpu×0 · this machine (aaaaaaaaaaaa)', 1, false],
+      ['cpu×4 · other machine ffffffffffff, not comparable', 1, true],
+      ['not from a benchmark (by hand or another tool)', 1, false],
+    ]);
+    // Each point sits in its own series' column only: the CPU line here never passes through the other machine's point.
+    const cpuHere = series[0]!.key;
+    expect(chart.filter((r) => r[cpuHere] !== undefined).map((r) => r[cpuHere])).toEqual([100, 110]);
+    expect(chart).toHaveLength(5);
+    expect(chart[2]).toMatchObject({ [series[2]!.key]: 250, series: 'cpu×4 · other machine ffffffffffff, not comparable', source: bench(3, 'cpu', 4, ELSEWHERE) });
+    expect(table.headers).toEqual(['recorded_at', 'execution_provider', 'threads', 'machine_id', 'other_machine', 'source', 'throughput_b32']);
+    expect(table.rows[2]).toEqual(['2025-03-03T10:00:00.000Z', 'cpu', 4, ELSEWHERE, 'true', bench(3, 'cpu', 4, ELSEWHERE), 250]);
+    expect(table.rows[3]).toEqual(['2025-03-04T10:00:00.000Z', null, null, null, null, 'typed in by hand', 120]);
+  });
+
+  it('names machines by id alone while this machine is not known', () => {
+    const { series } = historyData(rows, 'throughput_b32', null);
+    expect(series.every((s) => !s.otherMachine)).toBe(true);
+    expect(series[0]!.label).toBe('cpu×4 · machine aaaaaaaaaaaa');
   });
 });
 

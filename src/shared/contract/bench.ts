@@ -238,4 +238,5 @@ export const benchContract = {
   ),
   'bench.delete': mutation('Delete a stored benchmark result (registry metrics rows stay)', z.object({ id: z.coerce.number().int().positive() }), z.object({ deleted: z.number().int() })),
   'bench.corpus': query('The built-in benchmark corpus', z.object({}), BenchCorpusInfoSchema),
+  'bench.machine': query('This machine as benchmarks record it: its id tells results measured elsewhere', z.object({}), BenchMachineSchema),
 };

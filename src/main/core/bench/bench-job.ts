@@ -1,5 +1,5 @@
 import { BenchParamsSchema, type BenchParams, type BenchResultDTO } from '../../../shared/contract';
-import { registryMetrics } from '../../../shared/bench-figures';
+import { benchMetricsSource, registryMetrics } from '../../../shared/bench-figures';
 import type { CoreServices } from '../core-services';
 import type { Handlers } from '../handlers';
 import type { EmbeddingService, SessionOverrides } from '../inference/embedding-service';
@@ -235,7 +235,7 @@ async function recordInRegistry(deps: BenchDeps, ctx: JobContext<BenchParams, ne
   if (!ctx.params.recordMetrics) return { recorded: false, rowId: null, note: 'not recorded: recordMetrics was off' };
   if (!registryModel || !version) return { recorded: false, rowId: null, note: 'not recorded: the model is not a registry version (a folder or a Hub reference)' };
   const { run, machine } = result;
-  const source = `bench job ${ctx.jobId}: ${run.executionProvider}, ${run.threads} threads, machine ${machine.id}`;
+  const source = benchMetricsSource({ jobId: ctx.jobId, executionProvider: run.executionProvider, threads: run.threads, machineId: machine.id });
   try {
     const row = await deps.handlers()['registry.recordMetrics']({ model: registryModel, version, metrics: registryMetrics({ ...result, id: 0, createdAt: '' }), source });
     return { recorded: true, rowId: row.id, note: null };

@@ -26,7 +26,7 @@ function useReloadOnBenchDone(): ReturnType<typeof sortedJobs> {
 
 export function BenchmarksPage(): React.JSX.Element {
   const jobs = useReloadOnBenchDone();
-  const { results, selected, detail, comparison, history, loaded, error } = useBenchStore();
+  const { results, selected, detail, comparison, history, machine, loaded, error } = useBenchStore();
   const [exportError, setExportError] = useState<string | null>(null);
   const charted = selected.map((id) => detail[id]).filter((r) => r !== undefined);
   const exportJson = (): void => {
@@ -61,7 +61,7 @@ export function BenchmarksPage(): React.JSX.Element {
           {comparison && <CompareTable comparison={comparison} />}
         </div>
       )}
-      {history && <HistoryChart model={history.model} version={history.version} rows={history.rows} />}
+      {history && <HistoryChart model={history.model} version={history.version} rows={history.rows} thisMachineId={machine?.id ?? null} />}
     </div>
   );
 }
