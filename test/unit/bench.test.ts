@@ -7,8 +7,9 @@ import { benchCorpus, builtinCorpus } from '../../src/main/core/bench/bench-corp
 import { quantile, stat } from '../../src/main/core/bench/bench-stats';
 import { readOnnxWeights } from '../../src/main/core/bench/onnx-params';
 import { historyData, latencyData } from '../../src/shared/bench-charts';
+import { typedCorpus } from '../../src/shared/bench-corpus-text';
 import { benchMetricsSource, parseBenchMetricsSource, toCsv } from '../../src/shared/bench-figures';
-import type { BenchResultDTO, MetricsRow } from '../../src/shared/contract';
+import { MAX_INLINE_CORPUS_CHARS, MAX_USER_CORPUS_TEXTS, type BenchResultDTO, type MetricsRow } from '../../src/shared/contract';
 
 describe('ONNX weights without loading the model', () => {
   it('counts weight initializers (not int64 shapes or scalars) and adds external data files to the size', () => {
@@ -137,5 +138,16 @@ describe('benchmark corpus', () => {
     expect(cut.texts).toEqual(c.texts.slice(0, 10));
     expect(cut.hash).not.toBe(c.hash);
     expect(benchCorpus({ corpus: { kind: 'builtin' }, limit: 10_000 }).name).toBe('builtin');
+  });
+
+  it('typed in the window: one text per line, blank lines skipped, held to the contract’s caps on inline texts', () => {
+    expect(typedCorpus('  \n', 'x')).toEqual({ corpus: undefined, texts: 0, chars: 0, error: null });
+    expect(typedCorpus('один\r\n\r\ntwo words\n', '')).toEqual({ corpus: { kind: 'texts', name: 'typed corpus', texts: ['один', 'two words'] }, texts: 2, chars: 13, error: null });
+    const line = 'x'.repeat(1023);
+    const atCap = Array.from({ length: MAX_INLINE_CORPUS_CHARS / 1024 }, () => line).join('\n');
+    expect(typedCorpus(atCap, 'mine').error).toBeNull();
+    expect(typedCorpus(`${atCap}\n${'y'.repeat(300)}`, 'mine').error).toMatch(/^texts: .*as a file/);
+    const tooMany = typedCorpus(Array.from({ length: MAX_USER_CORPUS_TEXTS + 1 }, (_, i) => `t${i}`).join('\n'), 'mine');
+    expect(tooMany).toMatchObject({ texts: MAX_USER_CORPUS_TEXTS + 1, error: expect.stringContaining(`at most ${MAX_USER_CORPUS_TEXTS} texts`) });
   });
 });

@@ -40,7 +40,7 @@ export function BenchmarksPage(): React.JSX.Element {
     <div className="page" data-testid="bench-page">
       <h1>Benchmarks</h1>
       <p className="muted">
-        Load time, batch-1 latency and throughput per batch size through the app’s own inference pipeline, on the built-in Russian/English corpus. Each figure is the median
+        Load time, batch-1 latency and throughput per batch size through the app’s own inference pipeline, on the built-in Russian/English corpus or your own. Each figure is the median
         of the runs, with their spread; the machine is stored with every result.
       </p>
       <BenchRunForm />
