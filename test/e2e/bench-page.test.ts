@@ -77,6 +77,14 @@ describe.skipIf(missing)('the Benchmarks page in a browser', () => {
     expect(png.name).toBe('chart-throughput.png');
     expect(png.bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect(png.bytes.length).toBeGreaterThan(5_000);
+    // The comparison table as PNG too: drawn from the table as shown, every row in it (IHDR: width, height at 16 and 20, twice the CSS size).
+    const tablePng = await downloaded(page, () => page.getByTestId('bench-compare-png').click());
+    expect(tablePng.name).toBe('bench-compare.png');
+    expect(tablePng.bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(tablePng.bytes.length).toBeGreaterThan(10_000);
+    const shown = await compare.locator('table').boundingBox();
+    expect(tablePng.bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(2 * Math.floor(shown!.width));
+    expect(tablePng.bytes.readUInt32BE(20)).toBeGreaterThanOrEqual(2 * Math.floor(shown!.height));
     const csv = await downloaded(page, () => page.getByTestId('chart-throughput-csv').click());
     const lines = csv.bytes.toString('utf8').trim().split('\r\n');
     expect(lines[0]).toBe('result_id,result,batch_size,texts_per_s,texts_per_s_min,texts_per_s_max,tokens_per_s');

@@ -45,7 +45,7 @@ export function HistoryChart({ model, version, rows, thisMachineId }: { model: s
     </select>
   );
   return (
-    <ChartCard id="chart-history" title={title} table={table} legend={legend} toolbar={select}>
+    <ChartCard id="chart-history" title={title} table={table} png={{ legend }} toolbar={select}>
       {data.length === 0 ? (
         <p className="muted">No metrics recorded for this version yet.</p>
       ) : (
