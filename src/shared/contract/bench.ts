@@ -5,6 +5,8 @@ import { ExecutionProviderSchema, InferenceModelRefSchema, MAX_TEXT_CHARS } from
 import { JobSchema } from './jobs';
 
 export const DEFAULT_BENCH_BATCH_SIZES = [1, 8, 32, 128] as const;
+export const DEFAULT_BENCH_RUNS = 5;
+export const DEFAULT_BENCH_WARMUP_RUNS = 1;
 export const MAX_BENCH_BATCH = 1024;
 export const MAX_USER_CORPUS_TEXTS = 5000;
 
@@ -44,9 +46,9 @@ export const BenchParamsSchema = z.object({
     .default([...DEFAULT_BENCH_BATCH_SIZES])
     .transform((b) => [...new Set(b)].sort((x, y) => x - y)),
   /** Measured passes per figure: each figure is their median, with min and max as its spread. */
-  runs: z.number().int().min(1).max(50).default(5),
+  runs: z.number().int().min(1).max(50).default(DEFAULT_BENCH_RUNS),
   /** Passes before measuring, not counted (session warm-up, memory arenas). */
-  warmupRuns: z.number().int().min(0).max(10).default(1),
+  warmupRuns: z.number().int().min(0).max(10).default(DEFAULT_BENCH_WARMUP_RUNS),
   corpus: BenchCorpusInputSchema.default({ kind: 'builtin' }),
   /** Use only the first N texts of the corpus (quick runs). */
   limit: z.number().int().min(1).max(MAX_USER_CORPUS_TEXTS).optional(),

@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import {
+  DEFAULT_BENCH_BATCH_SIZES,
+  DEFAULT_BENCH_RUNS,
+  DEFAULT_BENCH_WARMUP_RUNS,
   EXECUTION_PROVIDERS,
   MAX_BENCH_BATCH,
+  MAX_USER_CORPUS_TEXTS,
   VARIANTS,
   type BenchComparisonDTO,
   type BenchParamsInput,
@@ -114,14 +118,14 @@ export function registerBenchCommands(program: Command, ctx: CliContext): void {
     .command('bench')
     .description('Benchmark a model as a job: cold start, batch-1 latency, throughput per batch size, peak RSS and its growth; stored, and recorded as registry metrics')
     .argument('<model>', 'registry name or alias[@version], hf:org/name[@rev], or a model folder')
-    .option('--batch <sizes>', 'batch sizes, comma-separated', parseBatches)
+    .option('--batch <sizes>', `batch sizes, comma-separated (default: ${DEFAULT_BENCH_BATCH_SIZES.join(',')})`, parseBatches)
     .option('--ep <provider>', `execution provider: ${EXECUTION_PROVIDERS.join(', ')} (default: the setting)`, parseEp)
     .option('--threads <n>', 'intra-op threads, 0 = physical cores (default: the setting)', wholeNumber(0, 256))
-    .option('--runs <n>', 'measured runs per figure (median and spread)', wholeNumber(1, 50))
-    .option('--warmup <n>', 'warm-up runs, not counted', wholeNumber(0, 10))
-    .option('--corpus <file>', 'your own corpus: a text file, one text per line (default: the built-in Russian/English corpus)')
-    .option('--limit <n>', 'only the first N texts of the corpus', wholeNumber(1, 5000))
-    .option('--variant <v>', `ONNX variant: ${VARIANTS.join(', ')}`, parseVariant)
+    .option('--runs <n>', `measured runs per figure, its median and spread (default: ${DEFAULT_BENCH_RUNS})`, wholeNumber(1, 50))
+    .option('--warmup <n>', `warm-up runs, not counted (default: ${DEFAULT_BENCH_WARMUP_RUNS})`, wholeNumber(0, 10))
+    .option('--corpus <file>', `your own corpus: a text file, one text per line, blank lines skipped, at most ${MAX_USER_CORPUS_TEXTS} (default: the built-in Russian/English corpus)`)
+    .option('--limit <n>', 'only the first N texts of the corpus', wholeNumber(1, MAX_USER_CORPUS_TEXTS))
+    .option('--variant <v>', `ONNX variant: ${VARIANTS.join(', ')} (default: any, fp32 first)`, parseVariant)
     .option('--no-record', 'do not append the figures to the registry version’s metrics')
     .option('--json', 'print the whole result as JSON')
     .action(

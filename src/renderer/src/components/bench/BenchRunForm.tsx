@@ -1,6 +1,15 @@
 import { useEffect, useState } from 'react';
 import { INLINE_CORPUS_KIB, typedCorpus } from '../../../../shared/bench-corpus-text';
-import { EXECUTION_PROVIDERS, VARIANTS, type BenchParamsInput, type ExecutionProviderSetting, type Variant } from '../../../../shared/contract';
+import {
+  DEFAULT_BENCH_BATCH_SIZES,
+  DEFAULT_BENCH_RUNS,
+  DEFAULT_BENCH_WARMUP_RUNS,
+  EXECUTION_PROVIDERS,
+  VARIANTS,
+  type BenchParamsInput,
+  type ExecutionProviderSetting,
+  type Variant,
+} from '../../../../shared/contract';
 import { api } from '../../api-client';
 import { useBenchStore } from '../../stores/bench-store';
 import { useSettingsStore } from '../../stores/settings-store';
@@ -28,9 +37,9 @@ export function BenchRunForm(): React.JSX.Element {
   const [model, setModel] = useState('');
   const [ep, setEp] = useState<ExecutionProviderSetting | ''>('');
   const [threads, setThreads] = useState('');
-  const [batches, setBatches] = useState('1,8,32,128');
-  const [runs, setRuns] = useState('5');
-  const [warmup, setWarmup] = useState('1');
+  const [batches, setBatches] = useState(DEFAULT_BENCH_BATCH_SIZES.join(','));
+  const [runs, setRuns] = useState(String(DEFAULT_BENCH_RUNS));
+  const [warmup, setWarmup] = useState(String(DEFAULT_BENCH_WARMUP_RUNS));
   const [variant, setVariant] = useState<Variant | ''>('');
   const [limit, setLimit] = useState('');
   const [corpusText, setCorpusText] = useState('');
