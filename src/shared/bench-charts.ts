@@ -1,5 +1,5 @@
 import type { BenchResultDTO, MetricsRow } from './contract';
-import { resultLabel, round } from './bench-figures';
+import { parseBenchMetricsSource, resultLabel, round } from './bench-figures';
 
 /** What a chart shows, as a table: its CSV download. */
 export interface ChartTable {
@@ -64,20 +64,79 @@ export function latencyData(results: BenchResultDTO[]): { rows: Row[]; table: Ch
   return { rows, table };
 }
 
-/** A version's metrics rows over time, for one metric (rows without it, e.g. hand-entered ones, are left out). */
-export function historyData(rows: MetricsRow[], metric: string): { points: Array<{ t: number; value: number; source: string }>; table: ChartTable } {
+export interface HistorySeries {
+  key: string;
+  /** null for rows that did not come from a benchmark (entered by hand, or by another tool). */
+  executionProvider: string | null;
+  threads: number | null;
+  machineId: string | null;
+  /** Measured on a machine other than this one: not comparable with this machine's points. */
+  otherMachine: boolean;
+  label: string;
+  points: number;
+}
+
+const machineText = (id: string, thisMachineId: string | null): string =>
+  thisMachineId === null ? `machine ${id}` : id === thisMachineId ? `this machine (${id})` : `other machine ${id}, not comparable`;
+
+/**
+ * A version's metrics rows over time for one metric, one series per execution provider × threads and machine (what
+ * each row's source says; rows without the metric are left out): a figure from a GPU or another machine never joins
+ * this machine's CPU line. Chart rows carry each point in its series' column, and its source for the tooltip.
+ */
+export function historyData(
+  rows: MetricsRow[],
+  metric: string,
+  thisMachineId: string | null,
+): { rows: Row[]; series: HistorySeries[]; table: ChartTable } {
+  const series = new Map<string, HistorySeries>();
   const points = rows
     .filter((r) => typeof r.metrics[metric] === 'number')
-    .map((r) => ({ t: Date.parse(r.recordedAt), value: r.metrics[metric]!, source: r.source ?? '' }));
+    .map((r) => {
+      const from = parseBenchMetricsSource(r.source);
+      const key = from ? `${from.executionProvider}x${from.threads}@${from.machineId}` : 'other';
+      let s = series.get(key);
+      if (!s) {
+        s = from
+          ? {
+              key: `s${series.size}`,
+              executionProvider: from.executionProvider,
+              threads: from.threads,
+              machineId: from.machineId,
+              otherMachine: thisMachineId !== null && from.machineId !== thisMachineId,
+              label: `${from.executionProvider}×${from.threads} · ${machineText(from.machineId, thisMachineId)}`,
+              points: 0,
+            }
+          : { key: `s${series.size}`, executionProvider: null, threads: null, machineId: null, otherMachine: false, label: 'not from a benchmark (by hand or another tool)', points: 0 };
+        series.set(key, s);
+      }
+      s.points++;
+      return { t: Date.parse(r.recordedAt), value: r.metrics[metric]!, source: r.source ?? '', series: s };
+    });
+  // This machine's series first, then other machines', then rows that say nothing of where they came from.
+  const rank = (s: HistorySeries): number => (s.machineId === null ? 2 : s.otherMachine ? 1 : 0);
+  const ordered = [...series.values()].sort((a, b) => rank(a) - rank(b));
   return {
-    points,
-    table: { headers: ['recorded_at', 'source', metric], rows: points.map((p) => [new Date(p.t).toISOString(), p.source, p.value]) },
+    rows: points.map((p) => ({ t: p.t, [p.series.key]: p.value, source: p.source, series: p.series.label })),
+    series: ordered,
+    table: {
+      headers: ['recorded_at', 'execution_provider', 'threads', 'machine_id', 'other_machine', 'source', metric],
+      rows: points.map((p) => [
+        new Date(p.t).toISOString(),
+        p.series.executionProvider,
+        p.series.threads,
+        p.series.machineId,
+        p.series.machineId === null || thisMachineId === null ? null : String(p.series.otherMachine),
+        p.source,
+        p.value,
+      ]),
+    },
   };
 }
 
 /** Metric names found in a version's history, benchmark figures first. */
 export function historyMetrics(rows: MetricsRow[]): string[] {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-  const rank = (n: string): number => (n.startsWith('throughput_b') ? 0 : n.startsWith('latency_') ? 1 : n === 'load_ms' || n === 'peak_rss_mb' ? 2 : 3);
+  const rank = (n: string): number => (n.startsWith('throughput_b') ? 0 : n.startsWith('latency_') ? 1 : n === 'load_ms' || n.startsWith('peak_rss_') ? 2 : 3);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
 }

@@ -14,12 +14,35 @@ export function registryMetrics(r: BenchResultDTO): Record<string, number> {
     latency_p99_ms: round(r.latency.p99.median, 3),
     load_ms: round(r.load.firstCallMs, 1),
     peak_rss_mb: mb(r.memory.peakRssBytes),
+    peak_rss_growth_mb: mb(r.memory.peakRssGrowthBytes),
     size_mb: mb(r.model.sizeBytes),
     params: r.model.params,
     dimension: r.model.dimension,
     max_seq_length: r.model.maxSeqLength,
   });
   return metrics;
+}
+
+/** Where a benchmark's registry metrics row came from: its `source`, as the history chart reads it back. */
+export interface BenchMetricsSource {
+  jobId: number;
+  executionProvider: string;
+  threads: number;
+  machineId: string;
+}
+
+/**
+ * "bench job 12: cpu, 4 threads, machine 3f2a9c0d1e4b". The text is all a metrics row keeps of its benchmark (rows
+ * travel in bundles without the results), so it is written and read here, in one place.
+ */
+export function benchMetricsSource(s: BenchMetricsSource): string {
+  return `bench job ${s.jobId}: ${s.executionProvider}, ${s.threads} threads, machine ${s.machineId}`;
+}
+
+/** The benchmark a metrics row came from, or null for rows entered by hand or by other tools. */
+export function parseBenchMetricsSource(source: string | null): BenchMetricsSource | null {
+  const m = source ? /^bench job (\d+): ([^,]+), (\d+) threads, machine ([0-9a-f]+)$/.exec(source) : null;
+  return m ? { jobId: Number(m[1]), executionProvider: m[2]!, threads: Number(m[3]), machineId: m[4]! } : null;
 }
 
 export function round(value: number, digits: number): number {

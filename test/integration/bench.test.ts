@@ -75,11 +75,16 @@ describe('benchmark job', () => {
       expect(t.tokensPerSec.median).toBeGreaterThan(t.textsPerSec.median);
     }
     expect(r.memory.peakRssBytes).toBeGreaterThanOrEqual(r.memory.rssBeforeBytes);
+    // The growth is its own figure: the peak less the RSS before the model was loaded (worker, session, runs).
+    expect(r.memory.peakRssGrowthBytes).toBe(r.memory.peakRssBytes - r.memory.rssBeforeBytes);
+    expect(r.memory.peakRssGrowthBytes).toBeGreaterThan(0);
     expect(r.machine).toMatchObject({ os: { platform: process.platform, arch: process.arch }, appVersion: pkg.version, onnxruntimeVersion: ort.env.versions.common });
     expect(r.machine.cpuModel.length).toBeGreaterThan(0);
     expect(r.machine.physicalCores).toBeGreaterThan(0);
     expect(r.machine.totalRamBytes).toBeGreaterThan(0);
     expect(r.machine.id).toMatch(/^[0-9a-f]{12}$/);
+    // What the window marks other machines' results against.
+    expect((await core.invoke('bench.machine', {})).id).toBe(r.machine.id);
 
     expect(r.metrics).toMatchObject({ recorded: true, note: null });
     const history = await core.invoke('registry.metricsHistory', { model: 'tiny', version: '1.0.0' });
@@ -88,9 +93,10 @@ describe('benchmark job', () => {
     expect(Object.keys(history[0]!.metrics).sort()).toEqual(
       [
         'throughput_b1', 'throughput_b4', 'tokens_per_s_b1', 'tokens_per_s_b4', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms',
-        'load_ms', 'peak_rss_mb', 'size_mb', 'params', 'dimension', 'max_seq_length',
+        'load_ms', 'peak_rss_mb', 'peak_rss_growth_mb', 'size_mb', 'params', 'dimension', 'max_seq_length',
       ].sort(),
     );
+    expect(history[0]!.metrics.peak_rss_growth_mb).toBeCloseTo(r.memory.peakRssGrowthBytes / 1024 ** 2, 1);
     expect(history[0]!.metrics.dimension).toBe(32);
     expect(history[0]!.metrics.throughput_b4).toBeCloseTo(r.throughput[1]!.textsPerSec.median, 1);
     // The version's latest metrics (what the Models page and the migration dry-run read) are these.
@@ -108,7 +114,10 @@ describe('benchmark job', () => {
     expect(dim.values).toEqual([32, 64]);
     expect(dim.deltas).toEqual([0, 100]);
     expect(cmp.rows.find((r) => r.key === 'params')!.deltas[1]).toBeGreaterThan(100);
-    expect(cmp.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['max_seq_length', 'peak_rss_mb', 'load_ms', 'latency_p50_ms', 'throughput_b1', 'throughput_b4']));
+    expect(cmp.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['max_seq_length', 'peak_rss_mb', 'peak_rss_growth_mb', 'load_ms', 'latency_p50_ms', 'throughput_b1', 'throughput_b4']));
+    const growth = cmp.rows.find((r) => r.key === 'peak_rss_growth_mb')!;
+    expect(growth).toMatchObject({ label: 'Memory (peak RSS growth)', better: 'lower' });
+    expect(growth.deltas[1]).toBeCloseTo(((growth.values[1]! - growth.values[0]!) / growth.values[0]!) * 100, 6);
     expect(cmp).toMatchObject({ crossMachine: false, crossProvider: false, crossCorpus: false, notes: [] });
 
     // The same figures from another machine (as an imported or older result would be): flagged, not silently mixed.
@@ -119,6 +128,9 @@ describe('benchmark job', () => {
     expect(mixed.crossMachine).toBe(true);
     expect(mixed.crossCorpus).toBe(true);
     expect(mixed.notes.join('\n')).toMatch(/Different machines.*gpu-box/);
+    // A result stored before the growth was kept reads with it derived from its two figures.
+    const older = store.insert({ ...rest, memory: { rssBeforeBytes: 100 * 1024 ** 2, peakRssBytes: 160 * 1024 ** 2 } } as unknown as typeof rest);
+    expect(store.get(older.id).memory.peakRssGrowthBytes).toBe(60 * 1024 ** 2);
 
     const csv = await core.invoke('bench.export', { ids: [a.id, b.id], format: 'csv' });
     const lines = csv.content.trim().split('\r\n');
@@ -126,7 +138,7 @@ describe('benchmark job', () => {
     expect(lines[0]).toContain('throughput_b4');
     expect(csv.filename).toMatch(/\.csv$/);
     const json = JSON.parse((await core.invoke('bench.export', { format: 'json' })).content) as { results: BenchResultDTO[] };
-    expect(json.results).toHaveLength(3);
+    expect(json.results).toHaveLength(4);
     expect(json.results.every((r) => r.latency.samples.length > 0 && r.machine.cpuModel)).toBe(true);
   });
 
@@ -183,6 +195,7 @@ describe('benchmark surfaces', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/BATCH\s+TEXTS\/S\s+SPREAD\s+TOKENS\/S/);
     expect(human.stdout).toMatch(/p99/);
+    expect(human.stdout).toMatch(/peak growth \(model and runs\)\s+\d/);
     expect(human.stdout).toContain('corpus corpus.txt: 3 texts');
     expect(human.stdout).toContain('Recorded as metrics of tiny@1.0.0');
 

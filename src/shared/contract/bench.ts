@@ -5,6 +5,8 @@ import { ExecutionProviderSchema, InferenceModelRefSchema, MAX_TEXT_CHARS } from
 import { JobSchema } from './jobs';
 
 export const DEFAULT_BENCH_BATCH_SIZES = [1, 8, 32, 128] as const;
+export const DEFAULT_BENCH_RUNS = 5;
+export const DEFAULT_BENCH_WARMUP_RUNS = 1;
 export const MAX_BENCH_BATCH = 1024;
 export const MAX_USER_CORPUS_TEXTS = 5000;
 
@@ -44,9 +46,9 @@ export const BenchParamsSchema = z.object({
     .default([...DEFAULT_BENCH_BATCH_SIZES])
     .transform((b) => [...new Set(b)].sort((x, y) => x - y)),
   /** Measured passes per figure: each figure is their median, with min and max as its spread. */
-  runs: z.number().int().min(1).max(50).default(5),
+  runs: z.number().int().min(1).max(50).default(DEFAULT_BENCH_RUNS),
   /** Passes before measuring, not counted (session warm-up, memory arenas). */
-  warmupRuns: z.number().int().min(0).max(10).default(1),
+  warmupRuns: z.number().int().min(0).max(10).default(DEFAULT_BENCH_WARMUP_RUNS),
   corpus: BenchCorpusInputSchema.default({ kind: 'builtin' }),
   /** Use only the first N texts of the corpus (quick runs). */
   limit: z.number().int().min(1).max(MAX_USER_CORPUS_TEXTS).optional(),
@@ -73,7 +75,14 @@ export const BenchMachineSchema = z.object({
   physicalCores: z.number().int(),
   logicalCores: z.number().int(),
   totalRamBytes: z.number(),
-  gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number() })),
+  /** NVIDIA's from nvidia-smi, others from the OS (DRM and lspci, system_profiler, Win32_VideoController). */
+  gpus: z.array(
+    z.object({
+      name: z.string(),
+      /** null: not reported (a GPU sharing the system's RAM, or a tool that does not say). */
+      memoryBytes: z.number().nullable(),
+    }),
+  ),
   os: z.object({ platform: z.string(), type: z.string(), release: z.string(), arch: z.string() }),
   nodeVersion: z.string(),
   appVersion: z.string(),
@@ -142,7 +151,14 @@ export const BenchResultSchema = z.object({
     samples: z.array(z.number()),
   }),
   throughput: z.array(BenchThroughputSchema),
-  memory: z.object({ rssBeforeBytes: z.number(), peakRssBytes: z.number() }),
+  memory: z.object({
+    /** The process's RSS just before the benchmark loads the model. */
+    rssBeforeBytes: z.number(),
+    /** The whole process's peak RSS while it ran (the app, the server or the CLI included). */
+    peakRssBytes: z.number(),
+    /** Peak minus before: what loading and running the model added (results stored before it was kept: derived). */
+    peakRssGrowthBytes: z.number(),
+  }),
   /** The registry metrics row these figures were appended to, or why none was. */
   metrics: z.object({ recorded: z.boolean(), rowId: z.number().int().nullable(), note: z.string().nullable() }),
 });
@@ -224,4 +240,5 @@ export const benchContract = {
   ),
   'bench.delete': mutation('Delete a stored benchmark result (registry metrics rows stay)', z.object({ id: z.coerce.number().int().positive() }), z.object({ deleted: z.number().int() })),
   'bench.corpus': query('The built-in benchmark corpus', z.object({}), BenchCorpusInfoSchema),
+  'bench.machine': query('This machine as benchmarks record it: its id tells results measured elsewhere', z.object({}), BenchMachineSchema),
 };

@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import {
+  DEFAULT_BENCH_BATCH_SIZES,
+  DEFAULT_BENCH_RUNS,
+  DEFAULT_BENCH_WARMUP_RUNS,
   EXECUTION_PROVIDERS,
   MAX_BENCH_BATCH,
+  MAX_USER_CORPUS_TEXTS,
   VARIANTS,
   type BenchComparisonDTO,
   type BenchParamsInput,
@@ -54,7 +58,7 @@ export function describeResult(r: BenchResultDTO): string {
     `${resultLabel(r)} · ${m.params.toLocaleString('en-US')} params · ${m.dimension} dims · max ${m.maxSeqLength} tokens · ${formatBytes(m.sizeBytes)} on disk`,
     `corpus ${r.corpus.name}: ${r.corpus.texts} texts, ${r.corpus.tokens.toLocaleString('en-US')} tokens (${r.corpus.truncated} cut to max length) · ${r.run.runs} runs after ${r.run.warmupRuns} warm-up`,
     `machine ${r.machine.id}: ${machineLabel(r.machine)} · onnxruntime ${r.machine.onnxruntimeVersion} · app ${r.machine.appVersion}`,
-    `load (cold start) ${num(r.load.firstCallMs)} ms (session ${num(r.load.sessionMs)} ms) · peak RSS ${formatBytes(r.memory.peakRssBytes)} (before: ${formatBytes(r.memory.rssBeforeBytes)})`,
+    `load (cold start) ${num(r.load.firstCallMs)} ms (session ${num(r.load.sessionMs)} ms)`,
   ];
   if (r.run.fallbackReason) lines.push(`WARNING: asked for ${r.run.requestedProvider}, ran on ${r.run.executionProvider}: ${r.run.fallbackReason}`);
   lines.push(
@@ -67,6 +71,15 @@ export function describeResult(r: BenchResultDTO): string {
     table(
       ['LATENCY, BATCH 1', 'MS', 'SPREAD'],
       (['p50', 'p95', 'p99', 'mean'] as const).map((k) => [k, num(r.latency[k].median, 2), spread(r.latency[k], 2)]),
+    ),
+    '',
+    table(
+      ['MEMORY', 'RSS'],
+      [
+        ['peak, whole process', formatBytes(r.memory.peakRssBytes)],
+        ['peak growth (model and runs)', formatBytes(r.memory.peakRssGrowthBytes)],
+        ['before loading the model', formatBytes(r.memory.rssBeforeBytes)],
+      ],
     ),
     '',
     r.metrics.recorded ? `Recorded as metrics of ${m.registryModel}@${m.version} (row ${r.metrics.rowId}).` : `Registry metrics ${r.metrics.note ?? 'not recorded'}.`,
@@ -103,16 +116,16 @@ function selection(items: string[]): { refs?: string[] } {
 export function registerBenchCommands(program: Command, ctx: CliContext): void {
   program
     .command('bench')
-    .description('Benchmark a model as a job: cold start, batch-1 latency, throughput per batch size, peak memory; stored, and recorded as registry metrics')
+    .description('Benchmark a model as a job: cold start, batch-1 latency, throughput per batch size, peak RSS and its growth; stored, and recorded as registry metrics')
     .argument('<model>', 'registry name or alias[@version], hf:org/name[@rev], or a model folder')
-    .option('--batch <sizes>', 'batch sizes, comma-separated', parseBatches)
+    .option('--batch <sizes>', `batch sizes, comma-separated (default: ${DEFAULT_BENCH_BATCH_SIZES.join(',')})`, parseBatches)
     .option('--ep <provider>', `execution provider: ${EXECUTION_PROVIDERS.join(', ')} (default: the setting)`, parseEp)
     .option('--threads <n>', 'intra-op threads, 0 = physical cores (default: the setting)', wholeNumber(0, 256))
-    .option('--runs <n>', 'measured runs per figure (median and spread)', wholeNumber(1, 50))
-    .option('--warmup <n>', 'warm-up runs, not counted', wholeNumber(0, 10))
-    .option('--corpus <file>', 'your own corpus: a text file, one text per line (default: the built-in Russian/English corpus)')
-    .option('--limit <n>', 'only the first N texts of the corpus', wholeNumber(1, 5000))
-    .option('--variant <v>', `ONNX variant: ${VARIANTS.join(', ')}`, parseVariant)
+    .option('--runs <n>', `measured runs per figure, its median and spread (default: ${DEFAULT_BENCH_RUNS})`, wholeNumber(1, 50))
+    .option('--warmup <n>', `warm-up runs, not counted (default: ${DEFAULT_BENCH_WARMUP_RUNS})`, wholeNumber(0, 10))
+    .option('--corpus <file>', `your own corpus: a text file, one text per line, blank lines skipped, at most ${MAX_USER_CORPUS_TEXTS} (default: the built-in Russian/English corpus)`)
+    .option('--limit <n>', 'only the first N texts of the corpus', wholeNumber(1, MAX_USER_CORPUS_TEXTS))
+    .option('--variant <v>', `ONNX variant: ${VARIANTS.join(', ')} (default: any, fp32 first)`, parseVariant)
     .option('--no-record', 'do not append the figures to the registry version’s metrics')
     .option('--json', 'print the whole result as JSON')
     .action(

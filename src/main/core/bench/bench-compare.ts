@@ -15,6 +15,7 @@ const FIXED_ROWS: RowDef[] = [
   { key: 'max_seq_length', label: 'Max length', unit: 'tokens', better: null },
   { key: 'size_mb', label: 'Size on disk', unit: 'MB', better: 'lower' },
   { key: 'peak_rss_mb', label: 'Memory (peak RSS)', unit: 'MB', better: 'lower' },
+  { key: 'peak_rss_growth_mb', label: 'Memory (peak RSS growth)', unit: 'MB', better: 'lower' },
   { key: 'load_ms', label: 'Load (cold start)', unit: 'ms', better: 'lower' },
   { key: 'latency_p50_ms', label: 'Latency p50, batch 1', unit: 'ms', better: 'lower' },
   { key: 'latency_p95_ms', label: 'Latency p95, batch 1', unit: 'ms', better: 'lower' },

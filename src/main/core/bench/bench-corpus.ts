@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import corpusJson from '../../../../resources/bench-corpus.json';
+import { corpusLines } from '../../../shared/bench-corpus-text';
 import { MAX_USER_CORPUS_TEXTS, type BenchParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 
@@ -57,7 +58,7 @@ function readCorpusFile(file: string): string[] {
   } catch (err) {
     throw new AppError('INVALID_INPUT', `Cannot read the corpus file ${file}: ${(err as Error).message}`, { hint: 'Give a text file with one text per line.' });
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
+  const lines = corpusLines(text);
   if (!lines.length) throw new AppError('INVALID_INPUT', `The corpus file ${file} has no text in it.`, { hint: 'Give a text file with one text per line.' });
   if (lines.length > MAX_USER_CORPUS_TEXTS) {
     throw new AppError('INVALID_INPUT', `The corpus file ${file} has ${lines.length} lines; at most ${MAX_USER_CORPUS_TEXTS} are benchmarked.`, { hint: 'Cut it, or use --limit.' });

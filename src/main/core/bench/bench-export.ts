@@ -16,7 +16,7 @@ export function resultsCsv(results: BenchResultDTO[]): string {
   const batches = [...new Set(results.flatMap((r) => r.throughput.map((t) => t.batchSize)))].sort((a, b) => a - b);
   const headers = [
     'id', 'created_at', 'model', 'version', 'ref', 'variant', 'requested_provider', 'execution_provider', 'threads', 'machine_id', 'machine', 'host',
-    'onnxruntime', 'app', 'corpus', 'corpus_hash', 'texts', 'tokens', 'params', 'dimension', 'max_seq_length', 'size_mb', 'peak_rss_mb', 'load_ms',
+    'onnxruntime', 'app', 'corpus', 'corpus_hash', 'texts', 'tokens', 'params', 'dimension', 'max_seq_length', 'size_mb', 'peak_rss_mb', 'peak_rss_growth_mb', 'load_ms',
     'latency_p50_ms', 'latency_p50_min', 'latency_p50_max', 'latency_p95_ms', 'latency_p99_ms',
     ...batches.flatMap((b) => [`throughput_b${b}`, `throughput_b${b}_min`, `throughput_b${b}_max`, `tokens_per_s_b${b}`]),
   ];
@@ -26,7 +26,7 @@ export function resultsCsv(results: BenchResultDTO[]): string {
     return [
       r.id, r.createdAt, r.model.registryModel, r.model.version, r.model.ref, r.model.variant, r.run.requestedProvider, r.run.executionProvider, r.run.threads,
       r.machine.id, machineLabel(r.machine), r.machine.hostname, r.machine.onnxruntimeVersion, r.machine.appVersion, r.corpus.name, r.corpus.hash,
-      r.corpus.texts, r.corpus.tokens, m.params, m.dimension, m.max_seq_length, m.size_mb, m.peak_rss_mb, m.load_ms,
+      r.corpus.texts, r.corpus.tokens, m.params, m.dimension, m.max_seq_length, m.size_mb, m.peak_rss_mb, m.peak_rss_growth_mb, m.load_ms,
       m.latency_p50_ms, r.latency.p50.min, r.latency.p50.max, m.latency_p95_ms, m.latency_p99_ms,
       ...batches.flatMap((b) => {
         const t = byBatch.get(b);

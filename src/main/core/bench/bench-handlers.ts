@@ -9,6 +9,7 @@ import { benchCorpus, builtinCorpus } from './bench-corpus';
 import { compareResults } from './bench-compare';
 import { exportResults } from './bench-export';
 import type { BenchStore } from './bench-store';
+import { benchMachine } from './machine-info';
 import { quantile, sortedCopy } from './bench-stats';
 
 interface Selection {
@@ -65,6 +66,7 @@ export function createBenchHandlers(services: CoreServices, store: BenchStore, e
     'bench.compare': (sel) => compareResults(select(services, store, sel, true)),
     'bench.export': ({ format, ...sel }) => exportResults(select(services, store, sel, false), format),
     'bench.delete': ({ id }) => ({ deleted: store.delete(id) }),
+    'bench.machine': () => benchMachine(services.env),
     'bench.corpus': () => {
       const c = builtinCorpus();
       const words = sortedCopy(c.texts.map((t) => t.split(/\s+/).filter(Boolean).length));

@@ -1,5 +1,5 @@
 import { BenchParamsSchema, type BenchParams, type BenchResultDTO } from '../../../shared/contract';
-import { registryMetrics } from '../../../shared/bench-figures';
+import { benchMetricsSource, registryMetrics } from '../../../shared/bench-figures';
 import type { CoreServices } from '../core-services';
 import type { Handlers } from '../handlers';
 import type { EmbeddingService, SessionOverrides } from '../inference/embedding-service';
@@ -43,6 +43,10 @@ function rssSampler(): { peak(): number; stop(): number } {
   };
 }
 
+function memoryFigures(rssBeforeBytes: number, peakRssBytes: number): BenchResultDTO['memory'] {
+  return { rssBeforeBytes, peakRssBytes, peakRssGrowthBytes: Math.max(0, peakRssBytes - rssBeforeBytes) };
+}
+
 /** Texts longest first, as sentence-transformers' encode orders them before batching (each batch pads to its own). */
 function lengthSorted(texts: readonly string[]): string[] {
   return [...texts].sort((a, b) => b.length - a.length);
@@ -82,19 +86,25 @@ class Bench {
     return this.deps.embeddings.embedWith(this.model, texts, { ...this.overrides, lane: 'rt', cache: false, batchSize });
   }
 
-  /** Cold start: a first call loads the worker and warms the OS file cache; then unload and time the next first call. */
+  /**
+   * Cold start: a first call loads the worker and warms the OS file cache; then unload and time the next first call.
+   * The RSS before is read before the first load, after letting go of a session of the same files and options the
+   * app already had, so that the peak RSS growth counts the model's own memory.
+   */
   async load() {
     const probe = this.corpus.texts[0]!;
+    const key = this.deps.embeddings.spec(this.model, this.overrides).modelKey;
+    await this.deps.embeddings.unload(key);
+    const rssBeforeBytes = process.memoryUsage.rss();
     this.ctx.report({ phase: 'load', message: 'loading the model' });
     await this.embed([probe], 1);
-    const key = this.deps.embeddings.spec(this.model, this.overrides).modelKey;
     await this.deps.embeddings.unload(key);
     const t0 = performance.now();
     const first = await this.embed([probe], 1);
     const firstCallMs = performance.now() - t0;
     const session = this.deps.embeddings.status().sessions.find((s) => s.modelKey === key);
     this.progress('load', `loaded in ${firstCallMs.toFixed(0)} ms on ${first.executionProvider}`, 2);
-    return { first, firstCallMs, sessionMs: session?.loadMs ?? firstCallMs, sessionKey: key };
+    return { first, firstCallMs, sessionMs: session?.loadMs ?? firstCallMs, sessionKey: key, rssBeforeBytes };
   }
 
   /** Batch 1, one text per call: the latency samples, and the batch-1 throughput. */
@@ -151,7 +161,6 @@ class Bench {
 
 async function runBenchmark(deps: BenchDeps, ctx: JobContext<BenchParams, never>): Promise<BenchJobResult> {
   const started = performance.now();
-  const rssBefore = process.memoryUsage.rss();
   const rss = rssSampler();
   try {
     const p = ctx.params;
@@ -203,7 +212,7 @@ async function runBenchmark(deps: BenchDeps, ctx: JobContext<BenchParams, never>
       load: { firstCallMs: Math.round(load.firstCallMs * 1000) / 1000, sessionMs: Math.round(load.sessionMs * 1000) / 1000 },
       latency: lat.latency,
       throughput,
-      memory: { rssBeforeBytes: rssBefore, peakRssBytes: rss.stop() },
+      memory: memoryFigures(load.rssBeforeBytes, rss.stop()),
       metrics: { recorded: false, rowId: null, note: null },
     };
     ctx.report({ progress: 99, phase: 'saving', message: 'storing the results' });
@@ -226,7 +235,7 @@ async function recordInRegistry(deps: BenchDeps, ctx: JobContext<BenchParams, ne
   if (!ctx.params.recordMetrics) return { recorded: false, rowId: null, note: 'not recorded: recordMetrics was off' };
   if (!registryModel || !version) return { recorded: false, rowId: null, note: 'not recorded: the model is not a registry version (a folder or a Hub reference)' };
   const { run, machine } = result;
-  const source = `bench job ${ctx.jobId}: ${run.executionProvider}, ${run.threads} threads, machine ${machine.id}`;
+  const source = benchMetricsSource({ jobId: ctx.jobId, executionProvider: run.executionProvider, threads: run.threads, machineId: machine.id });
   try {
     const row = await deps.handlers()['registry.recordMetrics']({ model: registryModel, version, metrics: registryMetrics({ ...result, id: 0, createdAt: '' }), source });
     return { recorded: true, rowId: row.id, note: null };

@@ -81,6 +81,12 @@ export class BenchStore {
 }
 
 function toDTO(row: Row): BenchResultDTO {
+  const stored = JSON.parse(row.result) as { memory?: Record<string, unknown> };
+  // Results stored before the growth was kept: it is what their two figures say (their "before" was read at job start).
+  const m = stored.memory;
+  if (m && m.peakRssGrowthBytes === undefined && typeof m.peakRssBytes === 'number' && typeof m.rssBeforeBytes === 'number') {
+    stored.memory = { ...m, peakRssGrowthBytes: Math.max(0, m.peakRssBytes - m.rssBeforeBytes) };
+  }
   // Parsed, not cast: a row written by an older build with fewer fields fails here loudly instead of in a chart.
-  return BenchResultSchema.parse({ ...(JSON.parse(row.result) as object), id: row.id, jobId: row.job_id, createdAt: row.created_at });
+  return BenchResultSchema.parse({ ...stored, id: row.id, jobId: row.job_id, createdAt: row.created_at });
 }

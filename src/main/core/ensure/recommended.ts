@@ -47,7 +47,8 @@ export function parseNvidiaSmi(text: string): MachineDTO['gpus'] {
   return gpus;
 }
 
-export function gpus(env: Env): Promise<MachineDTO['gpus']> {
+/** NVIDIA GPUs and their memory; other GPUs, which the recommendations' VRAM figures are not about, are system/gpu-detect's. */
+export function nvidiaGpus(env: Env): Promise<MachineDTO['gpus']> {
   const bin = env.MODEL_CENTER_NVIDIA_SMI?.trim() || 'nvidia-smi';
   return new Promise((resolve) => {
     execFile(bin, ['--query-gpu=name,memory.total', '--format=csv,noheader'], { timeout: 5000, env: { PATH: env.PATH ?? process.env.PATH ?? '' } }, (err, stdout) => {
@@ -57,7 +58,7 @@ export function gpus(env: Env): Promise<MachineDTO['gpus']> {
 }
 
 export async function machineInfo(env: Env, cacheDir: string): Promise<MachineDTO> {
-  const [disk, gpuList] = await Promise.all([freeDisk(cacheDir), gpus(env)]);
+  const [disk, gpuList] = await Promise.all([freeDisk(cacheDir), nvidiaGpus(env)]);
   return { totalRamBytes: os.totalmem(), ...disk, gpus: gpuList };
 }
 

@@ -26,7 +26,7 @@ function useReloadOnBenchDone(): ReturnType<typeof sortedJobs> {
 
 export function BenchmarksPage(): React.JSX.Element {
   const jobs = useReloadOnBenchDone();
-  const { results, selected, detail, comparison, history, loaded, error } = useBenchStore();
+  const { results, selected, detail, comparison, history, machine, loaded, error } = useBenchStore();
   const [exportError, setExportError] = useState<string | null>(null);
   const charted = selected.map((id) => detail[id]).filter((r) => r !== undefined);
   const exportJson = (): void => {
@@ -40,7 +40,7 @@ export function BenchmarksPage(): React.JSX.Element {
     <div className="page" data-testid="bench-page">
       <h1>Benchmarks</h1>
       <p className="muted">
-        Load time, batch-1 latency and throughput per batch size through the app’s own inference pipeline, on the built-in Russian/English corpus. Each figure is the median
+        Load time, batch-1 latency and throughput per batch size through the app’s own inference pipeline, on the built-in Russian/English corpus or your own. Each figure is the median
         of the runs, with their spread; the machine is stored with every result.
       </p>
       <BenchRunForm />
@@ -61,7 +61,7 @@ export function BenchmarksPage(): React.JSX.Element {
           {comparison && <CompareTable comparison={comparison} />}
         </div>
       )}
-      {history && <HistoryChart model={history.model} version={history.version} rows={history.rows} />}
+      {history && <HistoryChart model={history.model} version={history.version} rows={history.rows} thisMachineId={machine?.id ?? null} />}
     </div>
   );
 }

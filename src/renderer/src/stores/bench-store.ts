@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { BenchComparisonDTO, BenchParamsInput, BenchResultDTO, MetricsRow } from '../../../shared/contract';
+import type { BenchComparisonDTO, BenchMachineDTO, BenchParamsInput, BenchResultDTO, MetricsRow } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
 
@@ -21,6 +21,8 @@ interface BenchState {
   detail: Record<number, BenchResultDTO>;
   comparison: BenchComparisonDTO | null;
   history: History | null;
+  /** The machine the core runs on: results and history points from others are marked. */
+  machine: BenchMachineDTO | null;
   loaded: boolean;
   error: string | null;
   load(): Promise<void>;
@@ -50,11 +52,16 @@ export const useBenchStore = create<BenchState>((set, get) => {
     detail: {},
     comparison: null,
     history: null,
+    machine: null,
     loaded: false,
     error: null,
     async load() {
       try {
-        const results = await api().call('bench.list', { limit: 200 });
+        const [results, machine] = await Promise.all([
+          api().call('bench.list', { limit: 200 }),
+          // Asked once (it runs the GPU tools); without it nothing is marked, and the results still show.
+          get().machine ?? api().call('bench.machine', {}).catch(() => null),
+        ]);
         const known = new Set(results.map((r) => r.id));
         let selected = get().selected.filter((id) => known.has(id));
         // First visit: chart the newest result of each model version (up to three), so the page says something.
@@ -72,7 +79,7 @@ export const useBenchStore = create<BenchState>((set, get) => {
             // Oldest first: the comparison's baseline is the earlier result.
             .reverse();
         }
-        set({ results, loaded: true, error: null });
+        set({ results, machine, loaded: true, error: null });
         await refreshSelection(selected);
         const first = results.find((r) => r.id === selected[0]);
         if (first?.model.registryModel && first.model.version && !get().history) await get().loadHistory(first.model.registryModel, first.model.version);

@@ -3,6 +3,7 @@ import { resultLabel } from '../../../../shared/bench-figures';
 import { MAX_SELECTED, useBenchStore } from '../../stores/bench-store';
 
 const when = (iso: string): string => iso.replace('T', ' ').slice(0, 16);
+const mb = (bytes: number): string => (bytes / 1024 ** 2).toFixed(0);
 
 /** Stored results; ticking one charts it (in the order ticked, the first being the comparison's baseline). */
 export function BenchResultsTable({ results }: { results: BenchResultDTO[] }): React.JSX.Element {
@@ -22,6 +23,8 @@ export function BenchResultsTable({ results }: { results: BenchResultDTO[] }): R
           <th>Machine</th>
           <th>Load ms</th>
           <th>p50 ms</th>
+          <th title="Peak RSS of the whole process while the benchmark ran">Peak RSS MB</th>
+          <th title="Peak RSS minus the RSS before the model was loaded">RSS growth MB</th>
           {batches.map((b) => (
             <th key={b}>b{b} texts/s</th>
           ))}
@@ -53,6 +56,8 @@ export function BenchResultsTable({ results }: { results: BenchResultDTO[] }): R
               </td>
               <td>{r.load.firstCallMs.toFixed(0)}</td>
               <td>{r.latency.p50.median.toFixed(2)}</td>
+              <td>{mb(r.memory.peakRssBytes)}</td>
+              <td>{mb(r.memory.peakRssGrowthBytes)}</td>
               {batches.map((b) => (
                 <td key={b}>{byBatch.has(b) ? byBatch.get(b)!.toFixed(1) : ''}</td>
               ))}

@@ -1,8 +1,19 @@
 import { useEffect, useState } from 'react';
-import { EXECUTION_PROVIDERS, type BenchParamsInput, type ExecutionProviderSetting } from '../../../../shared/contract';
+import { INLINE_CORPUS_KIB, typedCorpus } from '../../../../shared/bench-corpus-text';
+import {
+  DEFAULT_BENCH_BATCH_SIZES,
+  DEFAULT_BENCH_RUNS,
+  DEFAULT_BENCH_WARMUP_RUNS,
+  EXECUTION_PROVIDERS,
+  VARIANTS,
+  type BenchParamsInput,
+  type ExecutionProviderSetting,
+  type Variant,
+} from '../../../../shared/contract';
 import { api } from '../../api-client';
 import { useBenchStore } from '../../stores/bench-store';
 import { useSettingsStore } from '../../stores/settings-store';
+import { SelectOptions } from '../SelectOptions';
 
 /** Registry embedding models as `name` and `name@current`, for the model field's suggestions. */
 function useModelSuggestions(): string[] {
@@ -26,9 +37,14 @@ export function BenchRunForm(): React.JSX.Element {
   const [model, setModel] = useState('');
   const [ep, setEp] = useState<ExecutionProviderSetting | ''>('');
   const [threads, setThreads] = useState('');
-  const [batches, setBatches] = useState('1,8,32,128');
-  const [runs, setRuns] = useState('5');
+  const [batches, setBatches] = useState(DEFAULT_BENCH_BATCH_SIZES.join(','));
+  const [runs, setRuns] = useState(String(DEFAULT_BENCH_RUNS));
+  const [warmup, setWarmup] = useState(String(DEFAULT_BENCH_WARMUP_RUNS));
+  const [variant, setVariant] = useState<Variant | ''>('');
   const [limit, setLimit] = useState('');
+  const [corpusText, setCorpusText] = useState('');
+  const [corpusName, setCorpusName] = useState('');
+  const corpus = typedCorpus(corpusText, corpusName);
   const [busy, setBusy] = useState(false);
   const batchSizes = batches
     .split(',')
@@ -38,10 +54,13 @@ export function BenchRunForm(): React.JSX.Element {
     setBusy(true);
     const params: BenchParamsInput = {
       model: model.trim(),
+      variant: variant || undefined,
       executionProvider: ep || undefined,
       threads: optionalInt(threads),
       batchSizes,
       runs: optionalInt(runs),
+      warmupRuns: optionalInt(warmup),
+      corpus: corpus.corpus,
       limit: optionalInt(limit),
     };
     await run(params);
@@ -62,11 +81,7 @@ export function BenchRunForm(): React.JSX.Element {
         Provider
         <select value={ep} onChange={(e) => setEp(e.target.value as ExecutionProviderSetting | '')} data-testid="bench-ep">
           <option value="">setting ({settings?.executionProvider ?? '…'})</option>
-          {EXECUTION_PROVIDERS.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <SelectOptions values={EXECUTION_PROVIDERS} />
         </select>
       </label>
       <label>
@@ -82,12 +97,38 @@ export function BenchRunForm(): React.JSX.Element {
         <input type="number" min={1} max={50} value={runs} onChange={(e) => setRuns(e.target.value)} data-testid="bench-runs" />
       </label>
       <label>
+        Warm-up
+        <input type="number" min={0} max={10} value={warmup} onChange={(e) => setWarmup(e.target.value)} title="Passes before measuring, not counted" data-testid="bench-warmup" />
+      </label>
+      <label>
+        Variant
+        <select value={variant} onChange={(e) => setVariant(e.target.value as Variant | '')} data-testid="bench-variant">
+          <option value="">any (fp32 first)</option>
+          <SelectOptions values={VARIANTS} />
+        </select>
+      </label>
+      <label>
         Texts
         <input type="number" min={1} value={limit} onChange={(e) => setLimit(e.target.value)} placeholder="all" data-testid="bench-limit" />
       </label>
-      <button onClick={() => void start()} disabled={busy || model.trim() === '' || batchSizes.length === 0} data-testid="bench-run">
+      <button onClick={() => void start()} disabled={busy || model.trim() === '' || batchSizes.length === 0 || corpus.error !== null} data-testid="bench-run">
         Run benchmark
       </button>
+      <div className="bench-corpus">
+        <label>
+          Your corpus: one text per line (empty: the built-in Russian/English corpus)
+          <textarea rows={4} value={corpusText} onChange={(e) => setCorpusText(e.target.value)} placeholder="One text per line" data-testid="bench-corpus" />
+        </label>
+        <label>
+          Corpus name
+          <input value={corpusName} onChange={(e) => setCorpusName(e.target.value)} placeholder="typed corpus" disabled={corpus.texts === 0} data-testid="bench-corpus-name" />
+        </label>
+        <span className={corpus.error ? 'error-text' : 'muted'} data-testid="bench-corpus-count">
+          {corpus.texts === 0
+            ? 'built-in corpus'
+            : `${corpus.texts} text${corpus.texts === 1 ? '' : 's'}, ${(corpus.chars / 1024).toFixed(1)} of ${INLINE_CORPUS_KIB} KiB${corpus.error ? ` — ${corpus.error}` : ''}`}
+        </span>
+      </div>
     </div>
   );
 }

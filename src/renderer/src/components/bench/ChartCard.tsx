@@ -2,25 +2,28 @@ import { useRef, useState } from 'react';
 import type { ChartTable } from '../../../../shared/bench-charts';
 import { toCsv } from '../../../../shared/bench-figures';
 import { downloadChartPng, downloadText, type LegendEntry } from './chart-export';
+import { downloadTablePng } from './table-png';
 
 interface Props {
   id: string;
   title: string;
   /** The chart's figures as a table: what the CSV button saves. */
   table: ChartTable;
-  /** Series shown in the PNG under the chart; omit for a card without a chart (a table), which has no PNG. */
-  legend?: LegendEntry[];
+  /** The PNG: a chart's, with these series under it, or a table's, drawn as the page shows it. */
+  png: { legend: LegendEntry[] } | 'table';
   children: React.ReactNode;
   toolbar?: React.ReactNode;
 }
 
-/** A titled chart with its PNG and CSV downloads. */
-export function ChartCard({ id, title, table, legend, children, toolbar }: Props): React.JSX.Element {
+/** A titled chart or table with its PNG and CSV downloads. */
+export function ChartCard({ id, title, table, png, children, toolbar }: Props): React.JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
-  const png = (): void => {
+  const savePng = (): void => {
     setError(null);
-    if (body.current) downloadChartPng(body.current, `${id}.png`, title, legend ?? []).catch((err: unknown) => setError((err as Error).message));
+    if (!body.current) return;
+    const saved = png === 'table' ? downloadTablePng(body.current, `${id}.png`, title) : downloadChartPng(body.current, `${id}.png`, title, png.legend);
+    saved.catch((err: unknown) => setError((err as Error).message));
   };
   return (
     <section className="chart-card" data-testid={id}>
@@ -28,11 +31,9 @@ export function ChartCard({ id, title, table, legend, children, toolbar }: Props
         <h2>{title}</h2>
         <span className="chart-tools">
           {toolbar}
-          {legend && (
-            <button onClick={png} data-testid={`${id}-png`}>
-              PNG
-            </button>
-          )}
+          <button onClick={savePng} data-testid={`${id}-png`}>
+            PNG
+          </button>
           <button onClick={() => downloadText(`${id}.csv`, toCsv(table.headers, table.rows), 'text/csv;charset=utf-8')} data-testid={`${id}-csv`}>
             CSV
           </button>

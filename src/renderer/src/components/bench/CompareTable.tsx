@@ -15,7 +15,7 @@ export function CompareTable({ comparison }: { comparison: BenchComparisonDTO })
     rows: rows.map((r) => [r.key, r.unit, ...r.values.flatMap((v, i) => [v, i === 0 ? null : (r.deltas[i] ?? null)])]),
   };
   return (
-    <ChartCard id="bench-compare" title="Comparison (deltas against the first column)" table={table}>
+    <ChartCard id="bench-compare" title="Comparison (deltas against the first column)" table={table} png="table">
       {(comparison.crossMachine || comparison.crossProvider || comparison.crossCorpus) && (
         <div className="warn-banner" data-testid="compare-warning">
           {comparison.notes.map((n) => (

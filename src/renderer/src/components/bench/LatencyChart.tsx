@@ -12,7 +12,7 @@ export function LatencyChart({ results }: { results: BenchResultDTO[] }): React.
   const { rows, table } = latencyData(results);
   const legend = legendOf(results);
   return (
-    <ChartCard id="chart-latency" title="Latency distribution, batch 1 (% of calls per ms bin)" table={table} legend={legend}>
+    <ChartCard id="chart-latency" title="Latency distribution, batch 1 (% of calls per ms bin)" table={table} png={{ legend }}>
       <ResponsiveContainer width="100%" height={300}>
         <BarChart data={rows} margin={CHART_MARGIN}>
           {labelledAxes('bin', 'ms', '% of calls')}

@@ -12,7 +12,7 @@ export function ThroughputChart({ results }: { results: BenchResultDTO[] }): Rea
   const { rows, table } = throughputData(results);
   const legend = legendOf(results);
   return (
-    <ChartCard id="chart-throughput" title="Throughput vs batch size (texts/s, median and spread of runs)" table={table} legend={legend}>
+    <ChartCard id="chart-throughput" title="Throughput vs batch size (texts/s, median and spread of runs)" table={table} png={{ legend }}>
       <ResponsiveContainer width="100%" height={300}>
         <LineChart data={rows} margin={CHART_MARGIN}>
           {labelledAxes('batch', 'batch size', 'texts/s')}

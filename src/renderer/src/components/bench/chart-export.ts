@@ -63,7 +63,11 @@ export async function downloadChartPng(container: HTMLElement, filename: string,
     g.fillStyle = '#111111';
     g.fillText(entry.label, 34, y + 14);
   });
+  await downloadCanvas(canvas, filename);
+}
+
+export async function downloadCanvas(canvas: HTMLCanvasElement, filename: string): Promise<void> {
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-  if (!blob) throw new Error('the chart could not be turned into a PNG');
+  if (!blob) throw new Error('the picture could not be turned into a PNG');
   download(filename, blob);
 }
