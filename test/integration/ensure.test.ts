@@ -138,6 +138,20 @@ describe('models.recommended', () => {
     const qwen = r.models.find((m) => m.ref === 'ollama:qwen2.5:7b');
     expect(qwen?.reasons).toContain('no GPU found: runs on the CPU, slower');
     for (const m of r.models) expect(m.fits).toBe(m.ramGB * 1024 ** 3 <= r.machine.totalRamBytes);
+    // Each kind is measured where it lands.
+    expect(r.machine.installDirs.map((d) => d.kind)).toEqual(['huggingface', 'ollama', 'vosk']);
+    for (const d of r.machine.installDirs) expect(d.freeDiskBytes).toBeGreaterThan(0);
+    expect(r.models.every((m) => !m.installed)).toBe(true);
+  });
+
+  it('marks what is already on this machine', async () => {
+    makeVoskModel(path.join(home, 'vosk', 'vosk-model-small-ru-0.22'));
+    core = openTestCore(home, env({ MODEL_CENTER_NVIDIA_SMI: path.join(home, 'no-such-nvidia-smi') }));
+    const r = await core.invoke('models.recommended', {});
+    expect(r.models.filter((m) => m.installed).map((m) => m.ref)).toEqual(['vosk:vosk-model-small-ru-0.22']);
+    const human = await runCliProcess(['recommended'], env({ MODEL_CENTER_NVIDIA_SMI: path.join(home, 'no-such-nvidia-smi') }));
+    expect(human.stdout).toMatch(/vosk:vosk-model-small-ru-0\.22\s+~\d+ MB\s+~[\d.]+ GB\s+-\s+installed/);
+    expect(human.stdout).toMatch(/vosk models go to \S+: [\d.]+ [KMGT]?B free/);
   });
 
   it('reads the GPU from nvidia-smi and prints the table (CLI)', async () => {

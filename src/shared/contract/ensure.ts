@@ -94,6 +94,8 @@ export const MachineSchema = z.object({
   freeDiskBytes: z.number().int().nonnegative().nullable(),
   /** Best effort through nvidia-smi; empty when none was found. */
   gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number().int().nonnegative() })),
+  /** Where each kind of model is installed, and the free space there (each is checked against its own disk). */
+  installDirs: z.array(z.object({ kind: z.enum(['huggingface', 'ollama', 'vosk']), path: z.string(), freeDiskBytes: z.number().nullable() })),
 });
 export type MachineDTO = z.infer<typeof MachineSchema>;
 
@@ -105,6 +107,8 @@ export const RecommendedResultSchema = z.object({
       fits: z.boolean(),
       /** Why it does not fit (too big), or remarks such as "no GPU: runs on the CPU, slower". */
       reasons: z.array(z.string()),
+      /** Already complete on this machine (as `ensure` would find it). */
+      installed: z.boolean(),
     }),
   ),
 });

@@ -22,11 +22,12 @@ export function formatRecommended(r: RecommendedResultDTO): string {
   const m = r.machine;
   const gpu = m.gpus.length ? m.gpus.map((g) => `${g.name} (${formatBytes(g.memoryBytes)})`).join(', ') : 'none found';
   const lines = [
-    `This machine: RAM ${formatBytes(m.totalRamBytes)}, free disk ${m.freeDiskBytes === null ? '?' : formatBytes(m.freeDiskBytes)} in ${m.diskPath}, GPU ${gpu}`,
+    `This machine: RAM ${formatBytes(m.totalRamBytes)}, GPU ${gpu}`,
+    ...m.installDirs.map((d) => `  ${d.kind} models go to ${d.path}: ${d.freeDiskBytes === null ? '?' : formatBytes(d.freeDiskBytes)} free`),
     '',
     table(
       ['KIND', 'REF', 'DISK', 'RAM', 'VRAM', 'FITS', 'WHY'],
-      r.models.map((x) => [x.kind, x.ref, `~${x.diskMB} MB`, `~${x.ramGB} GB`, x.vramGB === null ? '-' : `~${x.vramGB} GB`, x.fits ? 'fits' : 'too big', x.reasons.join('; ')]),
+      r.models.map((x) => [x.kind, x.ref, `~${x.diskMB} MB`, `~${x.ramGB} GB`, x.vramGB === null ? '-' : `~${x.vramGB} GB`, x.installed ? 'installed' : x.fits ? 'fits' : 'too big', x.reasons.join('; ')]),
     ),
     '',
     r.note,

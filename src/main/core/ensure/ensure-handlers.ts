@@ -1,7 +1,9 @@
 import { parseRequiredRef, type DetectResultDTO, type EnsureItemDTO, type cleanupContract, type ensureContract, type recommendedContract, type RequiredRef } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
+import path from 'node:path';
 import { detectConfig, detectModels } from '../detect/detect-models';
+import { ollamaStoreRoots } from '../detect/detect-roots';
 import { ollamaKey } from '../ollama/ollama-client';
 import type { DomainHandlers, Handlers } from '../handlers';
 import type { HubStore } from '../hub/hub-store';
@@ -86,7 +88,14 @@ export function createEnsureHandlers(
       }
       return { dryRun, items };
     },
-    'models.recommended': () => recommended(core.env, core.settings.values().hubCacheDir),
+    'models.recommended': async () => {
+      const detected = await detectModels(detectConfig(core));
+      const dirs = { huggingface: core.settings.values().hubCacheDir, ollama: ollamaStoreRoots(core.env)[0] ?? core.dataDir, vosk: path.join(core.dataDir, 'vosk') };
+      return recommended(core.env, dirs, async (text) => {
+        const ref = parseRequiredRef(text);
+        return typeof ref !== 'string' && (await isPresent(ref, detected, handlers()));
+      });
+    },
     'models.cleanup': (input) => cleanup(core, hubStore, handlers(), input),
   };
 }

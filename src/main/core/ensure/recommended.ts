@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import catalogueJson from '../../../../resources/recommended-models.json';
-import { RecommendedCatalogueSchema, type MachineDTO, type RecommendedResultDTO } from '../../../shared/contract';
+import { RecommendedCatalogueSchema, type MachineDTO, type RecommendedResultDTO, type RequiredRef } from '../../../shared/contract';
 import type { Env } from '../paths';
 import { VOSK_CATALOGUE } from '../vosk/vosk-catalogue';
 
@@ -57,32 +57,50 @@ export function nvidiaGpus(env: Env): Promise<MachineDTO['gpus']> {
   });
 }
 
-export async function machineInfo(env: Env, cacheDir: string): Promise<MachineDTO> {
-  const [disk, gpuList] = await Promise.all([freeDisk(cacheDir), nvidiaGpus(env)]);
-  return { totalRamBytes: os.totalmem(), ...disk, gpus: gpuList };
+/** Where each kind of model lands when installed: the Hub cache, Ollama's store (its server writes there), the app's Vosk folder. */
+export interface InstallDirs {
+  huggingface: string;
+  ollama: string;
+  vosk: string;
 }
+
+export async function machineInfo(env: Env, dirs: InstallDirs): Promise<MachineDTO> {
+  const kinds = ['huggingface', 'ollama', 'vosk'] as const;
+  const [gpuList, ...disks] = await Promise.all([nvidiaGpus(env), ...kinds.map((k) => freeDisk(dirs[k]))]);
+  const installDirs = kinds.map((kind, i) => ({ kind, path: disks[i]!.diskPath, freeDiskBytes: disks[i]!.freeDiskBytes }));
+  return { totalRamBytes: os.totalmem(), diskPath: disks[0]!.diskPath, freeDiskBytes: disks[0]!.freeDiskBytes, gpus: gpuList, installDirs };
+}
+
+const KIND_OF_REF: Record<RequiredRef['kind'], MachineDTO['installDirs'][number]['kind']> = { hf: 'huggingface', ollama: 'ollama', vosk: 'vosk' };
 
 const gb = (n: number): string => `${(n / GB).toFixed(1)} GB`;
 
-export async function recommended(env: Env, cacheDir: string): Promise<RecommendedResultDTO> {
-  const machine = await machineInfo(env, cacheDir);
+/**
+ * The curated list against this machine: RAM, free disk where each model would land, the best NVIDIA GPU's
+ * memory; `isInstalled` says which are already here (ensure's own presence check).
+ */
+export async function recommended(env: Env, dirs: InstallDirs, isInstalled: (ref: string) => Promise<boolean>): Promise<RecommendedResultDTO> {
+  const machine = await machineInfo(env, dirs);
   const bestGpu = machine.gpus.reduce((a, g) => Math.max(a, g.memoryBytes), 0);
-  const models = RECOMMENDED.models.map((m) => {
+  const installed = await Promise.all(RECOMMENDED.models.map((m) => isInstalled(m.ref).catch(() => false)));
+  const models = RECOMMENDED.models.map((m, i) => {
     const reasons: string[] = [];
     let fits = true;
     if (m.ramGB * GB > machine.totalRamBytes) {
       fits = false;
       reasons.push(`needs ~${m.ramGB} GB RAM, this machine has ${gb(machine.totalRamBytes)}`);
     }
-    if (machine.freeDiskBytes !== null && m.diskMB * MB > machine.freeDiskBytes) {
+    const kind = m.ref.split(':')[0] as RequiredRef['kind'];
+    const disk = machine.installDirs.find((d) => d.kind === KIND_OF_REF[kind]);
+    if (!installed[i] && disk && disk.freeDiskBytes !== null && m.diskMB * MB > disk.freeDiskBytes) {
       fits = false;
-      reasons.push(`needs ~${m.diskMB} MB on disk, ${gb(machine.freeDiskBytes)} free in ${machine.diskPath}`);
+      reasons.push(`needs ~${m.diskMB} MB on disk, ${gb(disk.freeDiskBytes)} free in ${disk.path}`);
     }
     if (m.vramGB !== null) {
       if (machine.gpus.length === 0) reasons.push('no GPU found: runs on the CPU, slower');
       else if (m.vramGB * GB > bestGpu) reasons.push(`GPU has ${gb(bestGpu)}, wants ~${m.vramGB} GB: partly on the CPU, slower`);
     }
-    return { ...m, fits, reasons };
+    return { ...m, fits, reasons, installed: installed[i] ?? false };
   });
   return { note: RECOMMENDED.note, machine, models };
 }

@@ -164,8 +164,8 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
       {rec && (
         <>
           <p className="muted">
-            This machine: RAM {bytes(rec.machine.totalRamBytes)}, free disk {rec.machine.freeDiskBytes === null ? '?' : bytes(rec.machine.freeDiskBytes)} in {rec.machine.diskPath}, GPU{' '}
-            {rec.machine.gpus.length ? rec.machine.gpus.map((g) => `${g.name} (${bytes(g.memoryBytes)})`).join(', ') : 'none found'}. {rec.note}
+            This machine: RAM {bytes(rec.machine.totalRamBytes)}, GPU {rec.machine.gpus.length ? rec.machine.gpus.map((g) => `${g.name} (${bytes(g.memoryBytes)})`).join(', ') : 'none found'}; free disk{' '}
+            {rec.machine.installDirs.map((d) => `${d.freeDiskBytes === null ? '?' : bytes(d.freeDiskBytes)} in ${d.path} (${d.kind})`).join(', ')}. {rec.note}
           </p>
           <table className="data-table" data-testid="recommended-table">
             <thead>
@@ -190,7 +190,13 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
                   <td>~{m.ramGB} GB</td>
                   <td>{m.vramGB === null ? '-' : `~${m.vramGB} GB`}</td>
                   <td>
-                    {m.fits ? <span className="badge badge-done">fits</span> : <span className="badge badge-failed">too big</span>}
+                    {m.installed ? (
+                      <span className="badge badge-current">installed</span>
+                    ) : m.fits ? (
+                      <span className="badge badge-done">fits</span>
+                    ) : (
+                      <span className="badge badge-failed">too big</span>
+                    )}
                     {m.reasons.length > 0 && <div className="muted">{m.reasons.join('; ')}</div>}
                   </td>
                 </tr>
