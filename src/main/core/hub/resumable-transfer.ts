@@ -106,7 +106,7 @@ function checkStatus(o: TransferOptions, res: HttpResponse, viaCdnUrl = false): 
 }
 
 function tooLarge(o: TransferOptions, bytes: number): AppError {
-  return new AppError('INTEGRITY', `${o.label} of ${o.repo} is ${bytes} bytes on the server, larger than the ${o.size} bytes the Hub listed.`);
+  return new AppError('INTEGRITY', `${o.label} of ${o.repo} is ${bytes} bytes on the server, larger than the ${o.size} bytes announced for it (the file list or the server's Content-Length).`);
 }
 
 /** Aborts an attempt that receives nothing for `stallMs`, and lets the attempt's requests be cut at once. */
