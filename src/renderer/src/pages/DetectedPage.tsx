@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { JobList } from '../components/JobList';
 import { ModelUpkeep } from '../components/ModelUpkeep';
 import { OllamaDetailsDialog } from '../components/OllamaDetailsDialog';
+import { VoskInstall } from '../components/VoskInstall';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
 import { formatBytes } from '../../../shared/format-bytes';
@@ -272,6 +273,7 @@ export function DetectedPage(): React.JSX.Element {
             {result.ollama.running ? `Ollama ${result.ollama.version ?? ''} running at ${result.ollama.host}` : (result.ollama.error ?? `Ollama not running at ${result.ollama.host}`)}
           </p>
           <OllamaPull serverUp={result.ollama.running} />
+          <VoskInstall />
           <ModelUpkeep onChanged={() => void refresh()} />
           <UsageChart groups={result.groups} />
           {result.groups.map((g) => (
