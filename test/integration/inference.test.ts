@@ -299,6 +299,21 @@ describe('surfaces', () => {
     core = openTestCore(home);
   });
 
+  it('CLI embed on a GPU provider that cannot start prints a readable reason and no native noise on stderr', async () => {
+    await core.invoke('settings.update', { executionProvider: 'webgpu' });
+    await core.close();
+    const r = await runCliProcess(['embed', testModel(), 'salary', '--no-cache', '--json'], testEnv(home));
+    core = openTestCore(home);
+    expect(r.code, r.stderr).toBe(0);
+    // Dawn prints this when WebGPU is tried without a Vulkan loader; such a machine must not try it at all.
+    expect(r.stderr).not.toContain("Couldn't load Vulkan");
+    const result = (JSON.parse(r.stdout) as { results: Array<{ executionProvider: string; fallbackReason: string | null }> }).results[0]!;
+    if (result.executionProvider === 'cpu') {
+      expect(result.fallbackReason).toMatch(/^webgpu: /);
+      expect(result.fallbackReason).not.toMatch(/::|<lambda|\.cc:\d/);
+    }
+  });
+
   it('HTTP: embed, health, and a 400 naming the field for non-string texts', async () => {
     await core.close();
     const serve = await startServe(home, { HF_HUB_CACHE: path.join(home, 'hub') });
