@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import type { Core } from '../../src/main/core/create-core';
 import { BULK_NICE } from '../../src/main/core/inference/lane-scheduler';
+import type { InferenceStatusDTO } from '../../src/shared/contract';
 import { AppError } from '../../src/shared/errors';
 import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
 import { runCliProcess } from '../support/run-cli';
@@ -299,19 +300,33 @@ describe('surfaces', () => {
     core = openTestCore(home);
   });
 
-  it('CLI embed on a GPU provider that cannot start prints a readable reason and no native noise on stderr', async () => {
+  it('CLI on a GPU provider that cannot start: a readable reason, no native noise, and a fresh `status` shows it with earlier processes’ cache counts', async () => {
     await core.invoke('settings.update', { executionProvider: 'webgpu' });
     await core.close();
-    const r = await runCliProcess(['embed', testModel(), 'salary', '--no-cache', '--json'], testEnv(home));
-    core = openTestCore(home);
+    const env = testEnv(home);
+    const r = await runCliProcess(['embed', testModel(), 'salary', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     // Dawn prints this when WebGPU is tried without a Vulkan loader; such a machine must not try it at all.
     expect(r.stderr).not.toContain("Couldn't load Vulkan");
     const result = (JSON.parse(r.stdout) as { results: Array<{ executionProvider: string; fallbackReason: string | null }> }).results[0]!;
-    if (result.executionProvider === 'cpu') {
+    const fellBack = result.executionProvider === 'cpu';
+    if (fellBack) {
       expect(result.fallbackReason).toMatch(/^webgpu: /);
       expect(result.fallbackReason).not.toMatch(/::|<lambda|\.cc:\d/);
     }
+    expect((await runCliProcess(['embed', testModel(), 'salary', 'monthly pay'], env)).code).toBe(0);
+
+    const status = await runCliProcess(['status', '--json'], env);
+    const inference = (JSON.parse(status.stdout) as { inference: InferenceStatusDTO }).inference;
+    expect(inference.cache).toMatchObject({ hits: 1, misses: 2 });
+    if (fellBack) expect(inference.lastFallback).toMatchObject({ requested: 'webgpu', used: 'cpu', reason: result.fallbackReason });
+    const human = await runCliProcess(['status'], env);
+    expect(human.stdout).toMatch(/1 hits, 2 misses since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    if (fellBack) expect(human.stdout).toContain('last fallback: asked for webgpu, ran on cpu');
+
+    core = openTestCore(home);
+    await core.invoke('inference.clearCache', {});
+    expect((await core.invoke('inference.status', {})).cache).toMatchObject({ hits: 0, misses: 0, entries: 0 });
   });
 
   it('HTTP: embed, health, and a 400 naming the field for non-string texts', async () => {

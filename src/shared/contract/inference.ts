@@ -97,8 +97,21 @@ export const SessionInfoSchema = z.object({
   lastUsedAt: z.string(),
 });
 
+/** A session that did not start on the provider asked for (the last one, from any process on the data dir). */
+export const ProviderFallbackSchema = z.object({
+  /** The setting or per-call override asked for: auto, webgpu, cuda, … */
+  requested: z.string(),
+  /** The provider the session started on instead. */
+  used: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type ProviderFallbackDTO = z.infer<typeof ProviderFallbackSchema>;
+
 export const InferenceStatusSchema = z.object({
   executionProvider: ExecutionProviderSchema,
+  /** Where new sessions of the setting are expected to run: GPU providers known to be missing here are skipped. */
+  expectedProvider: z.string(),
   threads: z.number().int(),
   idleUnloadSeconds: z.number().int(),
   /** Providers onnxruntime-node can use on this platform (`bundled: false` needs an opt-in install, see README). */
@@ -109,21 +122,29 @@ export const InferenceStatusSchema = z.object({
     entries: z.number().int(),
     bytes: z.number().int(),
     capBytes: z.number().int(),
+    /** Lookups by every process on the data dir since `since` (the database's creation or the last clear). */
     hits: z.number().int(),
     misses: z.number().int(),
+    since: z.string(),
   }),
-  lastFallback: z.string().nullable(),
+  lastFallback: ProviderFallbackSchema.nullable(),
   onnxruntimeVersion: z.string(),
 });
 export type InferenceStatusDTO = z.infer<typeof InferenceStatusSchema>;
 
 export const HealthSchema = z.object({
+  /** degraded: a problem below (a GPU provider chosen by name that fell back, a model that failed validation). */
   status: z.enum(['ok', 'degraded']),
+  /** The provider in use: the loaded sessions', else the one new sessions are expected to start on. */
   device: z.string(),
+  setting: ExecutionProviderSchema,
   models: z.array(z.object({ modelKey: z.string(), lane: LaneSchema, executionProvider: z.string() })),
   defaultModel: z.string().nullable(),
+  /** Worth knowing, not a problem: e.g. `auto` found no GPU provider and runs on CPU, as it is meant to. */
+  notes: z.array(z.string()),
   problems: z.array(z.string()),
 });
+export type HealthDTO = z.infer<typeof HealthSchema>;
 
 export const ValidationListSchema = z.array(ValidationReportSchema);
 

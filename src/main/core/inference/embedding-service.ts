@@ -9,10 +9,11 @@ import type { HubStore } from '../hub/hub-store';
 import type { Logger } from '../log/logger';
 import type { SettingsStore } from '../settings/settings-store';
 import { EmbeddingCache, textKey } from './embedding-cache';
-import { physicalCores } from './execution-providers';
+import { expectedProvider, physicalCores } from './execution-providers';
 import { LaneScheduler } from './lane-scheduler';
 import type { ModelSpec } from './loaded-model';
 import { resolveModel, type ResolvedModel } from './model-resolver';
+import { ProviderFallbackStore } from './provider-fallback-store';
 import { startInferenceWorker } from './worker-launcher';
 
 /** Session options for one call instead of the settings' (benchmarks on another provider or thread count). */
@@ -55,12 +56,13 @@ export interface EmbeddingServiceDeps {
 /** The one owner of embedding work in a process: resolves models, caches vectors, and feeds the lanes. */
 export class EmbeddingService {
   readonly cache: EmbeddingCache;
+  readonly fallbacks: ProviderFallbackStore;
   private scheduler: LaneScheduler | null = null;
   private schedulerEp: ExecutionProviderSetting | null = null;
-  private lastFallback: string | null = null;
 
   constructor(private readonly deps: EmbeddingServiceDeps) {
     this.cache = new EmbeddingCache(deps.db, () => deps.settings.values().embeddingCacheMb * 1024 * 1024);
+    this.fallbacks = new ProviderFallbackStore(deps.db);
   }
 
   private threads(setting = this.deps.settings.values().inferenceThreads): number {
@@ -141,7 +143,7 @@ export class EmbeddingService {
       dimension = out.dimension;
       ep = out.session.executionProvider;
       fallbackReason = out.session.fallbackReason;
-      if (fallbackReason) this.lastFallback = fallbackReason;
+      if (out.loadedNow) this.fallbacks.sessionStarted(spec.executionProvider, ep, fallbackReason);
       queueMs = out.queueMs;
       inferenceMs = out.inferenceMs;
       missHashes.forEach((h, i) =>
@@ -224,8 +226,10 @@ export class EmbeddingService {
   status(): InferenceStatusDTO {
     const s = this.deps.settings.values();
     const stats = this.cache.stats();
+    const counters = this.cache.counters();
     return {
       executionProvider: s.executionProvider,
+      expectedProvider: expectedProvider(s.executionProvider),
       threads: this.threads(),
       idleUnloadSeconds: s.modelIdleUnloadSeconds,
       available: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
@@ -239,8 +243,8 @@ export class EmbeddingService {
         lastUsedAt: new Date(x.lastUsedAt).toISOString(),
       })),
       queues: this.scheduler?.queued() ?? { rt: 0, bulk: 0 },
-      cache: { ...stats, capBytes: s.embeddingCacheMb * 1024 * 1024, hits: this.cache.hits, misses: this.cache.misses },
-      lastFallback: this.lastFallback,
+      cache: { ...stats, capBytes: s.embeddingCacheMb * 1024 * 1024, ...counters },
+      lastFallback: this.fallbacks.last(),
       onnxruntimeVersion: ort.env.versions.common,
     };
   }

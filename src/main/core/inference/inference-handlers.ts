@@ -19,14 +19,17 @@ export function createInferenceHandlers(services: CoreServices, embeddings: Embe
     'inference.health': () => {
       const status = embeddings.status();
       const problems: string[] = [];
-      if (status.lastFallback) problems.push(`GPU provider fell back to CPU: ${status.lastFallback}`);
+      const fb = status.lastFallback;
+      if (fb) problems.push(`${fb.requested} fell back to ${fb.used}: ${fb.reason}`);
       const failed = validations.latest().filter((v) => !v.ok);
       for (const v of failed) problems.push(`${v.registryModel ? `${v.registryModel}@${v.version}` : v.model} failed validation`);
       return {
         status: problems.length ? 'degraded' : 'ok',
-        device: status.sessions[0]?.executionProvider ?? status.executionProvider,
+        device: status.sessions[0]?.executionProvider ?? status.expectedProvider,
+        setting: status.executionProvider,
         models: status.sessions.map((s) => ({ modelKey: s.modelKey, lane: s.lane, executionProvider: s.executionProvider })),
         defaultModel: services.settings.values().defaultEmbeddingModel || null,
+        notes: [],
         problems,
       };
     },

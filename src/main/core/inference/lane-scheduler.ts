@@ -12,6 +12,8 @@ export interface LaneResult {
   inferenceMs: number;
   queueMs: number;
   session: SessionLoaded;
+  /** A batch of this request loaded its session (so the session's provider and fallback are news). */
+  loadedNow: boolean;
 }
 
 export interface SessionState extends SessionLoaded {
@@ -49,6 +51,7 @@ interface Request {
   enqueuedAt: number;
   startedAt: number | null;
   session: SessionLoaded | null;
+  loadedNow: boolean;
   done: boolean;
   resolve(r: LaneResult): void;
   reject(e: unknown): void;
@@ -136,6 +139,7 @@ export class LaneScheduler {
         enqueuedAt: performance.now(),
         startedAt: null,
         session: null,
+        loadedNow: false,
         done: false,
         resolve,
         reject,
@@ -256,6 +260,7 @@ export class LaneScheduler {
       const prev = slot.sessions.get(msg.session.modelKey);
       slot.sessions.set(msg.session.modelKey, { ...msg.session, lane: w.slot.lanes.length === 1 ? w.slot.lanes[0]! : r.lane, loadedAt: prev?.loadedAt ?? now, lastUsedAt: now });
       r.session = msg.session;
+      r.loadedNow ||= msg.loadedNow;
       r.inferenceMs += msg.inferenceMs;
       r.parts.push({ indices: w.indices!, vectors: msg.vectors, dimension: msg.dimension, lengths: msg.lengths, truncated: msg.truncated });
       if (r.cursor >= r.texts.length && r.inFlight === 0) this.finish(r);
@@ -292,6 +297,7 @@ export class LaneScheduler {
       inferenceMs: r.inferenceMs,
       queueMs: (r.startedAt ?? r.enqueuedAt) - r.enqueuedAt,
       session: r.session!,
+      loadedNow: r.loadedNow,
     });
   }
 
