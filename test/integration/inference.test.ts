@@ -4,7 +4,8 @@ import { onnx } from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import type { Core } from '../../src/main/core/create-core';
-import { BULK_NICE } from '../../src/main/core/inference/lane-scheduler';
+import { BULK_NICE, LaneScheduler } from '../../src/main/core/inference/lane-scheduler';
+import { startInferenceWorker } from '../../src/main/core/inference/worker-launcher';
 import type { InferenceStatusDTO } from '../../src/shared/contract';
 import { AppError } from '../../src/shared/errors';
 import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
@@ -252,6 +253,39 @@ describe('models from the registry and the cache', () => {
     // On a machine with a working WebGPU adapter the provider is webgpu; everywhere else CPU with the reason.
     if (r.executionProvider === 'cpu') expect(r.fallbackReason).toMatch(/webgpu/i);
     else expect(r.executionProvider).toBe('webgpu');
+  });
+
+  it('auto without a usable GPU: health ok with a note, real-time and bulk on workers of their own; webgpu by name: degraded', async () => {
+    await core.invoke('settings.update', { executionProvider: 'auto' });
+    const folder = testModel('tiny-32');
+    const rt = (await core.invoke('inference.embed', { model: folder, texts: ['salary'], cache: false })).results[0]!;
+    // With a GPU provider that starts here, one shared worker is right; nothing more to see on such a machine.
+    if (rt.executionProvider !== 'cpu') return;
+    await core.invoke('inference.embed', { model: folder, texts: ['monthly pay'], profile: 'bulk', cache: false });
+    const sessions = (await core.invoke('inference.status', {})).sessions.filter((s) => s.modelKey === rt.modelKey);
+    expect(sessions.map((s) => s.lane).sort()).toEqual(['bulk', 'rt']);
+    const health = await core.invoke('inference.health', {});
+    expect(health).toMatchObject({ status: 'ok', device: 'cpu', setting: 'auto', problems: [] });
+    expect(health.notes.join('\n')).toContain('ran on cpu');
+
+    await core.invoke('settings.update', { executionProvider: 'webgpu' });
+    const degraded = await core.invoke('inference.health', {});
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.problems.join('\n')).toMatch(/webgpu/);
+  });
+
+  it('splits a shared worker into a real-time and a bulk one when its GPU session starts on CPU after all', async () => {
+    const model = await core.embeddings.resolve(testModel('tiny-32'));
+    const spec = { ...core.embeddings.spec(model), executionProvider: 'webgpu' as const };
+    const lanes = new LaneScheduler({ startWorker: startInferenceWorker, sharedWorker: true, idleUnloadMs: 60_000 });
+    try {
+      const first = await lanes.embed('rt', spec, ['salary']);
+      if (first.session.executionProvider !== 'cpu') return; // WebGPU works here: one worker is right
+      await lanes.embed('bulk', spec, ['monthly pay']);
+      expect(lanes.sessions().map((s) => s.lane).sort()).toEqual(['bulk', 'rt']);
+    } finally {
+      await lanes.close();
+    }
   });
 });
 

@@ -112,6 +112,8 @@ export const InferenceStatusSchema = z.object({
   executionProvider: ExecutionProviderSchema,
   /** Where new sessions of the setting are expected to run: GPU providers known to be missing here are skipped. */
   expectedProvider: z.string(),
+  /** Why those are skipped (null: the first provider asked for is expected to start). */
+  expectedFallback: z.string().nullable(),
   threads: z.number().int(),
   idleUnloadSeconds: z.number().int(),
   /** Providers onnxruntime-node can use on this platform (`bundled: false` needs an opt-in install, see README). */

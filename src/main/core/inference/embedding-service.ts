@@ -9,7 +9,7 @@ import type { HubStore } from '../hub/hub-store';
 import type { Logger } from '../log/logger';
 import type { SettingsStore } from '../settings/settings-store';
 import { EmbeddingCache, textKey } from './embedding-cache';
-import { expectedProvider, physicalCores } from './execution-providers';
+import { expectedStart, physicalCores } from './execution-providers';
 import { LaneScheduler } from './lane-scheduler';
 import type { ModelSpec } from './loaded-model';
 import { resolveModel, type ResolvedModel } from './model-resolver';
@@ -79,7 +79,9 @@ export class EmbeddingService {
     if (!this.scheduler) {
       this.scheduler = new LaneScheduler({
         startWorker: this.deps.startWorker ?? startInferenceWorker,
-        sharedWorker: s.executionProvider !== 'cpu',
+        // One worker for both lanes only where a GPU provider is expected to start (auto on a machine without one
+        // runs on CPU, with a worker per lane); one that fails when tried splits them then (LaneScheduler).
+        sharedWorker: expectedStart(s.executionProvider).provider !== 'cpu',
         idleUnloadMs: s.modelIdleUnloadSeconds * 1000,
       });
       this.schedulerEp = s.executionProvider;
@@ -227,9 +229,11 @@ export class EmbeddingService {
     const s = this.deps.settings.values();
     const stats = this.cache.stats();
     const counters = this.cache.counters();
+    const expected = expectedStart(s.executionProvider);
     return {
       executionProvider: s.executionProvider,
-      expectedProvider: expectedProvider(s.executionProvider),
+      expectedProvider: expected.provider,
+      expectedFallback: expected.fallbackReason,
       threads: this.threads(),
       idleUnloadSeconds: s.modelIdleUnloadSeconds,
       available: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),

@@ -114,12 +114,24 @@ export function providerCandidates(setting: ExecutionProviderSetting, platform =
   return [...gpu, 'cpu'];
 }
 
+export interface ExpectedStart {
+  provider: string;
+  /** Why the providers before it are skipped, as a session would say it; null when it is the first asked for. */
+  fallbackReason: string | null;
+}
+
 /**
- * The provider a session for this setting is expected to start on: the first candidate not known to be unavailable
- * here. A GPU provider may still fail when it is tried (no adapter); then the session says so.
+ * Where a session for this setting is expected to start: the first candidate not known to be unavailable here.
+ * A GPU provider may still fail when it is tried (no adapter); the session says so then.
  */
-export function expectedProvider(setting: ExecutionProviderSetting): string {
-  return providerCandidates(setting).find((ep) => unavailableReason(ep) === null) ?? 'cpu';
+export function expectedStart(setting: ExecutionProviderSetting): ExpectedStart {
+  const reasons: string[] = [];
+  for (const ep of providerCandidates(setting)) {
+    const reason = unavailableReason(ep);
+    if (!reason) return { provider: ep, fallbackReason: reasons.length ? reasons.join('; ') : null };
+    reasons.push(`${ep}: ${reason}`);
+  }
+  return { provider: 'cpu', fallbackReason: reasons.join('; ') };
 }
 
 export interface CreatedSession {
