@@ -53,6 +53,15 @@ function copyModel(spec: Parameters<typeof testModel>[0], to: string): string {
   return to;
 }
 
+/** A model whose vocabulary knows none of the probe words: all map to [UNK], so paraphrases are not closer. */
+function unkModel(to: string): string {
+  const folder = copyModel('tiny-32', to);
+  const tok = JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+  tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([w]) => w.startsWith('[')));
+  fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify(tok));
+  return folder;
+}
+
 describe('embedding pipeline', () => {
   it('embeds Russian and English texts like a plain sentence-transformers forward pass, normalised, with token counts', async () => {
     const folder = testModel('tiny-32');
@@ -303,11 +312,7 @@ describe('validation', () => {
   });
 
   it('fails a model whose words are all unrelated to the probes (random weights), and reports which pairs', async () => {
-    // A model whose vocabulary knows none of the probe words maps them all to [UNK]: paraphrases are not closer.
-    const folder = copyModel('tiny-32', path.join(home, 'unk'));
-    const tok = JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
-    tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([w]) => w.startsWith('[')));
-    fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify(tok));
+    const folder = unkModel(path.join(home, 'unk'));
     const report = await core.invoke('inference.validate', { model: folder });
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.name === 'similarity')).toMatchObject({ ok: false });
@@ -331,6 +336,21 @@ describe('surfaces', () => {
     const unknown = await runCliProcess(['embed', 'nope', 'x'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No model or alias "nope"');
+    core = openTestCore(home);
+  });
+
+  it('CLI health: exit 0 when ok, 1 once a model failed validation (in any process), naming it', async () => {
+    const unk = unkModel(path.join(home, 'unk'));
+    await core.close();
+    const env = testEnv(home);
+    const healthy = await runCliProcess(['health'], env);
+    expect(healthy.code, healthy.stderr).toBe(0);
+    expect(healthy.stdout).toMatch(/^inference ok: on cpu \(setting cpu\)/);
+    expect((await runCliProcess(['validate', unk], env)).code).toBe(1);
+    const degraded = await runCliProcess(['health'], env);
+    expect(degraded.code).toBe(1);
+    expect(degraded.stdout).toContain('inference degraded');
+    expect(degraded.stdout).toContain(`problem: ${unk} failed validation`);
     core = openTestCore(home);
   });
 

@@ -148,6 +148,22 @@ export const HealthSchema = z.object({
 });
 export type HealthDTO = z.infer<typeof HealthSchema>;
 
+/**
+ * Health as the unauthenticated `GET /api/health` gives it (and `model-center health` prints it): any local
+ * process can ask, so it names no model and no path; `inference.health` (with the token) has the details.
+ */
+export const HealthSummarySchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  device: z.string(),
+  setting: ExecutionProviderSchema,
+  /** Model files with a session loaded in the answering process (one per model, whatever its lanes). */
+  loadedModels: z.number().int(),
+  notes: z.array(z.string()),
+  /** How many problems `inference.health` lists. */
+  problems: z.number().int(),
+});
+export type HealthSummaryDTO = z.infer<typeof HealthSummarySchema>;
+
 export const ValidationListSchema = z.array(ValidationReportSchema);
 
 export const inferenceContract = {

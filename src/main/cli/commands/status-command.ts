@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { InferenceStatusDTO, StatusDTO } from '../../../shared/contract';
+import type { HealthDTO, InferenceStatusDTO, StatusDTO } from '../../../shared/contract';
 import { describeFallback } from '../../../shared/provider-fallback';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
@@ -35,6 +35,15 @@ function human(s: StatusDTO): string {
   return table(['', ''], rows).split('\n').slice(1).join('\n');
 }
 
+export function describeHealth(h: HealthDTO): string {
+  const loaded = new Set(h.models.map((m) => m.modelKey)).size;
+  return [
+    `inference ${h.status}: on ${h.device} (setting ${h.setting}); ${loaded} model(s) loaded in this process`,
+    ...h.notes.map((n) => `note: ${n}`),
+    ...h.problems.map((p) => `problem: ${p}`),
+  ].join('\n');
+}
+
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -43,5 +52,15 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (_opts, cmd: Command) => {
       const status = await ctx.getCore().invoke('system.status', {});
       printResult(ctx.io, ctx.json(cmd), status, human);
+    });
+
+  program
+    .command('health')
+    .description('Health of local inference (as GET /api/health): provider in use, fallback notes, failed validations; exit 1 when degraded')
+    .option('--json', 'print JSON')
+    .action(async (_opts, cmd: Command) => {
+      const health = await ctx.getCore().invoke('inference.health', {});
+      printResult(ctx.io, ctx.json(cmd), health, describeHealth);
+      if (health.status !== 'ok') ctx.exitCode = 1;
     });
 }

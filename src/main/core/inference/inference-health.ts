@@ -1,4 +1,4 @@
-import type { HealthDTO, InferenceStatusDTO, ValidationReportDTO } from '../../../shared/contract';
+import type { HealthDTO, HealthSummaryDTO, InferenceStatusDTO, ValidationReportDTO } from '../../../shared/contract';
 import { describeFallback, fallbackExpected } from '../../../shared/provider-fallback';
 
 /**
@@ -26,5 +26,25 @@ export function inferenceHealth(status: InferenceStatusDTO, validations: Validat
     defaultModel,
     notes,
     problems,
+  };
+}
+
+/** Absolute paths cut to their last part ("/home/me/models/x/onnx" → "…/onnx"): a note may quote a library's. */
+function withoutPaths(text: string): string {
+  return text.replace(/(^|[\s('"])(?:[A-Za-z]:)?[\\/](?:[^\s\\/:;,'"()]+[\\/])*([^\s\\/:;,'"()]*)/g, '$1…/$2');
+}
+
+/**
+ * Health for callers without the token (a loopback port any local user can reach): status, provider, counts and
+ * the provider notes, but no model names (a private repo's name says something) and no paths.
+ */
+export function healthSummary(h: HealthDTO): HealthSummaryDTO {
+  return {
+    status: h.status,
+    device: h.device,
+    setting: h.setting,
+    loadedModels: new Set(h.models.map((m) => m.modelKey)).size,
+    notes: h.notes.map(withoutPaths),
+    problems: h.problems.length,
   };
 }
