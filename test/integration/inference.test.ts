@@ -311,6 +311,15 @@ describe('validation', () => {
     expect((await core.invoke('inference.health', {})).status).toBe('ok');
   });
 
+  it('says how the config files were read: notes in validate’s load check and in embed results', async () => {
+    const folder = copyModel('tiny-32', path.join(home, 'no-sbert-config'));
+    fs.rmSync(path.join(folder, 'sentence_bert_config.json'));
+    const report = await core.invoke('inference.validate', { model: folder });
+    expect(report.checks.find((c) => c.name === 'load')!.detail).toContain('note: max length 128 from tokenizer_config.json');
+    const r = (await core.invoke('inference.embed', { model: folder, texts: ['salary'] })).results[0]!;
+    expect(r.configNotes).toEqual(['max length 128 from tokenizer_config.json']);
+  });
+
   it('fails a model whose words are all unrelated to the probes (random weights), and reports which pairs', async () => {
     const folder = unkModel(path.join(home, 'unk'));
     const report = await core.invoke('inference.validate', { model: folder });

@@ -62,6 +62,8 @@ export const EmbedResultSchema = z.object({
   /** Indices of texts cut to the model's max_seq_length. */
   truncated: z.array(z.number().int()),
   maxSeqLength: z.number().int(),
+  /** How the model's config files were read where they leave a choice (max length from config.json, pooling assumed, …). */
+  configNotes: z.array(z.string()),
   executionProvider: z.string(),
   /** Why a GPU provider asked for is not the one used (null: it is). */
   fallbackReason: z.string().nullable(),

@@ -215,6 +215,7 @@ export class EmbeddingService {
           tokens: r.tokens,
           truncated: r.truncated,
           maxSeqLength: r.model.config.maxSeqLength,
+          configNotes: r.model.config.notes,
           executionProvider: r.executionProvider,
           fallbackReason: r.fallbackReason,
           cache: r.cache,

@@ -45,7 +45,7 @@ export async function validateModel(service: EmbeddingService, ref: string, vari
     checks.push({
       name: 'load',
       ok: true,
-      detail: `ran ${model.onnxPath} on ${first.executionProvider}${first.fallbackReason ? ` (fallback: ${first.fallbackReason})` : ''}; ${model.config.pooling} pooling${model.config.normalize ? ', normalised' : ''}, max ${model.config.maxSeqLength} tokens`,
+      detail: `ran ${model.onnxPath} on ${first.executionProvider}${first.fallbackReason ? ` (fallback: ${first.fallbackReason})` : ''}; ${model.config.pooling} pooling${model.config.normalize ? ', normalised' : ''}, max ${model.config.maxSeqLength} tokens${model.config.notes.map((n) => `; note: ${n}`).join('')}`,
     });
   } catch (err) {
     const e = toErrorDTO(err);

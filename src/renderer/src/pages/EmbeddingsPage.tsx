@@ -102,6 +102,18 @@ function EmbedResultView({ result, texts }: { result: EmbedResultDTO; texts: str
         <dd data-testid="embed-dimension">{result.dimension}</dd>
         <dt>Max length</dt>
         <dd>{result.maxSeqLength} tokens</dd>
+        {result.configNotes.length > 0 && (
+          <>
+            <dt>Config notes</dt>
+            <dd data-testid="embed-config-notes">
+              {result.configNotes.map((n) => (
+                <div key={n} className="muted">
+                  {n}
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
         <dt>Execution provider</dt>
         <dd>
           <span data-testid="embed-provider">{result.executionProvider}</span>
