@@ -6,6 +6,7 @@ import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import type { Core } from '../../src/main/core/create-core';
 import { BULK_NICE, LaneScheduler } from '../../src/main/core/inference/lane-scheduler';
 import { startInferenceWorker } from '../../src/main/core/inference/worker-launcher';
+import { formatValidation } from '../../src/main/cli/commands/inference-command';
 import type { InferenceStatusDTO } from '../../src/shared/contract';
 import { AppError } from '../../src/shared/errors';
 import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
@@ -309,6 +310,22 @@ describe('validation', () => {
     const stored = await core.invoke('inference.validations', { model: 'tiny' });
     expect(stored[0]).toMatchObject({ registryModel: 'tiny', version: '1.0.0', ok: true });
     expect((await core.invoke('inference.health', {})).status).toBe('ok');
+  });
+
+  it('checks the model’s max length against the one the registry records: a warning when they differ', async () => {
+    const entry = { name: 'tiny', type: 'embedding', provider: 'local', source: { kind: 'path', path: testModel('tiny-64') }, dimension: 64 } as const;
+    await core.invoke('registry.upsertModel', { ...entry, maxSeqLength: 256 });
+    await core.invoke('registry.registerVersion', { model: 'tiny', version: '1.0.0' });
+    const differs = await core.invoke('inference.validate', { model: 'tiny' });
+    expect(differs.ok).toBe(true);
+    const check = differs.checks.find((c) => c.name === 'max length')!;
+    expect(check).toMatchObject({ ok: true, warning: true });
+    expect(check.detail).toContain('the model reads 128 tokens, the registry records 256');
+    expect(formatValidation(differs)).toMatch(/warn\s+max length/);
+
+    await core.invoke('registry.upsertModel', { ...entry, maxSeqLength: 128 });
+    const same = (await core.invoke('inference.validate', { model: 'tiny' })).checks.find((c) => c.name === 'max length')!;
+    expect(same.warning).toBeUndefined();
   });
 
   it('says how the config files were read: notes in validate’s load check and in embed results', async () => {

@@ -75,7 +75,13 @@ export type EmbedResultDTO = z.infer<typeof EmbedResultSchema>;
 export const EmbedOutputSchema = z.object({ results: z.array(EmbedResultSchema) });
 export type EmbedOutputDTO = z.infer<typeof EmbedOutputSchema>;
 
-export const ValidationCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export const ValidationCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+  /** Passed, but worth a look (e.g. the model's max length is not the one the registry records). */
+  warning: z.boolean().optional(),
+});
 export const ValidationReportSchema = z.object({
   model: z.string(),
   registryModel: z.string().nullable(),

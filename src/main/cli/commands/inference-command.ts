@@ -35,7 +35,7 @@ function formatEmbed(texts: string[], showVectors: boolean) {
 
 export function formatValidation(r: ValidationReportDTO): string {
   const who = r.registryModel ? `${r.registryModel}@${r.version ?? '?'}` : r.model;
-  const rows = r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.detail]);
+  const rows = r.checks.map((c) => [c.ok ? (c.warning ? 'warn' : 'ok') : 'FAIL', c.name, c.detail]);
   return `${who}: ${r.ok ? 'healthy' : 'FAILED'}${r.dimension ? ` (${r.dimension} dims on ${r.executionProvider})` : ''}\n${table(['', 'CHECK', 'DETAIL'], rows)}`;
 }
 

@@ -169,7 +169,7 @@ function ValidationView({ report }: { report: ValidationReportDTO }): React.JSX.
             <tr key={c.name} data-testid={`check-${c.name}`}>
               <td>{c.name}</td>
               <td>
-                <span className={c.ok ? 'badge badge-healthy' : 'badge badge-failed'}>{c.ok ? 'ok' : 'FAIL'}</span>
+                <span className={c.ok ? (c.warning ? 'badge badge-warning' : 'badge badge-healthy') : 'badge badge-failed'}>{c.ok ? (c.warning ? 'warn' : 'ok') : 'FAIL'}</span>
               </td>
               <td className="detail-cell">{c.detail}</td>
             </tr>
