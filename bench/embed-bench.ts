@@ -6,8 +6,9 @@
 //   (c) @huggingface/transformers' feature-extraction pipeline on the same folder (offline, mean pooling,
 //       normalize), in corpus order, batches of B.
 // Each runs in a process of its own (bench/support/embed-runner.ts), passes interleaved, so the load of this shared
-// machine falls on all three alike. Then, on ours: real-time latency idle and under a bulk job, the bulk job's
-// throughput with and without real-time traffic, main-thread event-loop delay, and int8 against fp32.
+// machine falls on all three alike. Batch-1 latency (p50/p95) of all three, texts one at a time. Then, on ours:
+// real-time latency idle and under a bulk job, the bulk job's throughput with and without real-time traffic,
+// main-thread event-loop delay, and int8 against fp32.
 //
 // Env: BENCH_THREADS (intra-op threads; default physical cores), BENCH_BATCHES (default 1,8,32,128),
 // BENCH_REPEATS (default 3, at least 3), BENCH_RT_GAP_MS (think time between real-time requests, default 200),
@@ -149,6 +150,12 @@ async function main(): Promise<void> {
     const rss = new Map(await Promise.all(pipelines.map(async (r) => [r.label, (await r.call<{ maxRssMB: number }>({ cmd: 'rss' })).maxRssMB] as const)));
     const vec = new Map(await Promise.all(pipelines.map(async (r) => [r.label, await r.call<Float32Array>({ cmd: 'vectors' })] as const)));
     const dim = vec.get('ours')!.length / texts.length;
+    // Batch-1 latency of the baselines, texts one at a time with the real-time lane's think time (ours: its idle
+    // real-time figures below, measured the same way).
+    const baselineLatency = new Map<string, number[][]>([bare, tjs].map((r) => [r.label, []]));
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const r of rep % 2 ? [tjs, bare] : [bare, tjs]) baselineLatency.get(r.label)!.push(await r.call<number[]>({ cmd: 'latency', texts: rtTexts.slice(0, RT_SAMPLES), gapMs: RT_GAP_MS }));
+    }
     bare.close();
     tjs.close();
 
@@ -249,6 +256,10 @@ async function main(): Promise<void> {
       console.log(`  bulk job: ${spread(sc.solo.map((s) => texts.length / s.seconds), 1)} texts/s alone, ${spread(sc.withRt.map((s) => texts.length / s.seconds), 1)} with real-time traffic: kept ${spread(f.keep, 2)}×`);
       console.log(`  event-loop p99 during the bulk jobs: this process ${spread(f.loops, 1)} ms; a bystander process at the same time ${spread(sc.bystander, 1)} ms`);
     }
+    const idle = scenarios.get('ours')!.rtIdle;
+    console.log(`batch-1 latency, one text at a time (${RT_SAMPLES} queries and sentences a repeat, ${RT_GAP_MS} ms apart), p50 / p95 ms:`);
+    console.log(`  (a) ours, real-time lane ${spread(p(idle, 50), 1)} / ${spread(p(idle, 95), 1)}`);
+    for (const [label, lat] of baselineLatency) console.log(`  ${label === 'bare' ? '(b) bare ORT, pre-tokenised' : '(c) transformers.js'} ${spread(p(lat, 50), 1)} / ${spread(p(lat, 95), 1)}`);
     console.log(`int8 (onnx/model_quantized.onnx) through ours at batch ${BULK_BATCH}: ${spread(int8.map((x) => rate(x.int8)), 1)} texts/s vs fp32 ${spread(int8.map((x) => rate(x.fp32)), 1)}; per CPU-s ${median(int8.map((x) => x.fp32.cpuSeconds / x.int8.cpuSeconds)).toFixed(2)}×`);
 
     const f = figures(scenarios.get('ours')!);

@@ -23,6 +23,8 @@ export type RunnerCommand =
   | { cmd: 'vectors'; variant?: 'fp32' | 'int8' }
   | { cmd: 'rss' }
   | { cmd: 'rtIdle'; texts: string[]; gapMs: number }
+  /** Batch-1 latency of bare and transformers.js, texts one at a time with think time (ours: rtIdle). */
+  | { cmd: 'latency'; texts: string[]; gapMs: number }
   | { cmd: 'bulkSolo'; texts: string[]; batch: number }
   | { cmd: 'bulkWithRt'; texts: string[]; batch: number; rtTexts: string[]; gapMs: number }
   | { cmd: 'idleLoop'; ms: number }
@@ -54,6 +56,8 @@ interface Pipeline {
   pass(batch: number, variant: 'fp32' | 'int8'): Promise<{ paddedTokens: number | null; inferenceMs: number | null }>;
   /** Vectors of every text in corpus order, untimed. */
   vectors(variant: 'fp32' | 'int8'): Promise<Float32Array>;
+  /** Milliseconds per text, each embedded alone, `gapMs` apart (bare: tokenised before its clock starts). */
+  latencies?(texts: string[], gapMs: number): Promise<number[]>;
 }
 
 let pipeline: Pipeline | null = null;
@@ -134,6 +138,24 @@ async function barePipeline(threads: number): Promise<Pipeline> {
       for (const b of list) (await s.run(b.feed, ['last_hidden_state'])).last_hidden_state!.dispose();
       return { paddedTokens: list.reduce((sum, b) => sum + b.rows.length * b.seq, 0), inferenceMs: null };
     },
+    async latencies(list, gapMs) {
+      const s = await session('fp32');
+      const out: number[] = [];
+      for (const text of list) {
+        const ids = encoder.encodeOne(text).ids;
+        const dims = [1, ids.length];
+        const feed = {
+          input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),
+          attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims),
+          token_type_ids: new ort.Tensor('int64', new BigInt64Array(ids.length), dims),
+        };
+        await sleep(gapMs);
+        const t0 = performance.now();
+        (await s.run(feed, ['last_hidden_state'])).last_hidden_state!.dispose();
+        out.push(performance.now() - t0);
+      }
+      return out;
+    },
     async vectors(variant) {
       const s = await session(variant);
       let out = new Float32Array(0);
@@ -184,6 +206,16 @@ async function transformersPipeline(threads: number): Promise<Pipeline> {
     async warm(batch) {
       await run(longest(batch));
       paddedByBatch.set(batch, padded(batch));
+    },
+    async latencies(list, gapMs) {
+      const out: number[] = [];
+      for (const text of list) {
+        await sleep(gapMs);
+        const t0 = performance.now();
+        await run([text]);
+        out.push(performance.now() - t0);
+      }
+      return out;
     },
     async pass(batch) {
       for (let i = 0; i < texts.length; i += batch) await run(texts.slice(i, i + batch));
@@ -258,6 +290,8 @@ async function handle(msg: RunnerCommand): Promise<unknown> {
       return pipeline!.vectors(msg.variant ?? 'fp32');
     case 'rss':
       return { maxRssMB: process.resourceUsage().maxRSS / 1024 };
+    case 'latency':
+      return pipeline!.latencies!(msg.texts, msg.gapMs);
     case 'rtIdle': {
       const out: number[] = [];
       for (const t of msg.texts) {

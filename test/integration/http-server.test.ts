@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureApiToken } from '../../src/main/core/auth/api-token';
 import type { Core } from '../../src/main/core/create-core';
 import { startHttpServer, type RunningServer } from '../../src/main/server/http-server';
+import { testModel } from '../support/embedding-models';
 import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
 
 let home: string;
@@ -73,6 +74,25 @@ describe('HTTP API security', () => {
     expect(evilOrigin.status).toBe(403);
     const page = await request('GET', '/', { headers: { Host: 'evil.example' } });
     expect(page.status).toBe(403);
+  });
+
+  it('answers /api/health without a token with the inference summary, naming no model and no path; Host is still checked', async () => {
+    // A registered model whose file is damaged: its validation fails, so health is degraded.
+    const broken = path.join(home, 'acme-private-model');
+    fs.cpSync(testModel(), broken, { recursive: true });
+    const onnxFile = path.join(broken, 'onnx', 'model.onnx');
+    fs.writeFileSync(onnxFile, fs.readFileSync(onnxFile).subarray(0, 5000));
+    await core.invoke('registry.upsertModel', { name: 'acme-secret-embedder', type: 'embedding', provider: 'local', source: { kind: 'path', path: broken } });
+    expect((await core.invoke('inference.validate', { model: 'acme-secret-embedder' })).ok).toBe(false);
+    await core.invoke('inference.embed', { model: testModel(), texts: ['salary'], cache: false });
+
+    const r = await request('GET', '/api/health');
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ ok: true, inference: { status: 'degraded', device: 'cpu', setting: 'cpu', loadedModels: 1, problems: 1 } });
+    expect((await core.invoke('inference.health', {})).problems.join()).toContain('acme-secret-embedder');
+    expect(r.body).not.toContain('acme');
+    expect(r.body).not.toContain(home);
+    expect((await request('GET', '/api/health', { headers: { Host: 'evil.example' } })).status).toBe(403);
   });
 
   it('answers 413 to a 50 MB body without reading it all', async () => {

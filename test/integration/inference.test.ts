@@ -4,7 +4,10 @@ import { onnx } from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../scripts/test-models/index';
 import type { Core } from '../../src/main/core/create-core';
-import { BULK_NICE } from '../../src/main/core/inference/lane-scheduler';
+import { BULK_NICE, LaneScheduler } from '../../src/main/core/inference/lane-scheduler';
+import { startInferenceWorker } from '../../src/main/core/inference/worker-launcher';
+import { formatValidation } from '../../src/main/cli/commands/inference-command';
+import type { InferenceStatusDTO } from '../../src/shared/contract';
 import { AppError } from '../../src/shared/errors';
 import { placeInHfCache, referenceEmbedder, testModel } from '../support/embedding-models';
 import { runCliProcess } from '../support/run-cli';
@@ -49,6 +52,15 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
 function copyModel(spec: Parameters<typeof testModel>[0], to: string): string {
   fs.cpSync(testModel(spec), to, { recursive: true });
   return to;
+}
+
+/** A model whose vocabulary knows none of the probe words: all map to [UNK], so paraphrases are not closer. */
+function unkModel(to: string): string {
+  const folder = copyModel('tiny-32', to);
+  const tok = JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+  tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([w]) => w.startsWith('[')));
+  fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify(tok));
+  return folder;
 }
 
 describe('embedding pipeline', () => {
@@ -252,6 +264,39 @@ describe('models from the registry and the cache', () => {
     if (r.executionProvider === 'cpu') expect(r.fallbackReason).toMatch(/webgpu/i);
     else expect(r.executionProvider).toBe('webgpu');
   });
+
+  it('auto without a usable GPU: health ok with a note, real-time and bulk on workers of their own; webgpu by name: degraded', async () => {
+    await core.invoke('settings.update', { executionProvider: 'auto' });
+    const folder = testModel('tiny-32');
+    const rt = (await core.invoke('inference.embed', { model: folder, texts: ['salary'], cache: false })).results[0]!;
+    // With a GPU provider that starts here, one shared worker is right; nothing more to see on such a machine.
+    if (rt.executionProvider !== 'cpu') return;
+    await core.invoke('inference.embed', { model: folder, texts: ['monthly pay'], profile: 'bulk', cache: false });
+    const sessions = (await core.invoke('inference.status', {})).sessions.filter((s) => s.modelKey === rt.modelKey);
+    expect(sessions.map((s) => s.lane).sort()).toEqual(['bulk', 'rt']);
+    const health = await core.invoke('inference.health', {});
+    expect(health).toMatchObject({ status: 'ok', device: 'cpu', setting: 'auto', problems: [] });
+    expect(health.notes.join('\n')).toContain('ran on cpu');
+
+    await core.invoke('settings.update', { executionProvider: 'webgpu' });
+    const degraded = await core.invoke('inference.health', {});
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.problems.join('\n')).toMatch(/webgpu/);
+  });
+
+  it('splits a shared worker into a real-time and a bulk one when its GPU session starts on CPU after all', async () => {
+    const model = await core.embeddings.resolve(testModel('tiny-32'));
+    const spec = { ...core.embeddings.spec(model), executionProvider: 'webgpu' as const };
+    const lanes = new LaneScheduler({ startWorker: startInferenceWorker, sharedWorker: true, idleUnloadMs: 60_000 });
+    try {
+      const first = await lanes.embed('rt', spec, ['salary']);
+      if (first.session.executionProvider !== 'cpu') return; // WebGPU works here: one worker is right
+      await lanes.embed('bulk', spec, ['monthly pay']);
+      expect(lanes.sessions().map((s) => s.lane).sort()).toEqual(['bulk', 'rt']);
+    } finally {
+      await lanes.close();
+    }
+  });
 });
 
 describe('validation', () => {
@@ -267,12 +312,33 @@ describe('validation', () => {
     expect((await core.invoke('inference.health', {})).status).toBe('ok');
   });
 
+  it('checks the model’s max length against the one the registry records: a warning when they differ', async () => {
+    const entry = { name: 'tiny', type: 'embedding', provider: 'local', source: { kind: 'path', path: testModel('tiny-64') }, dimension: 64 } as const;
+    await core.invoke('registry.upsertModel', { ...entry, maxSeqLength: 256 });
+    await core.invoke('registry.registerVersion', { model: 'tiny', version: '1.0.0' });
+    const differs = await core.invoke('inference.validate', { model: 'tiny' });
+    expect(differs.ok).toBe(true);
+    const check = differs.checks.find((c) => c.name === 'max length')!;
+    expect(check).toMatchObject({ ok: true, warning: true });
+    expect(check.detail).toContain('the model reads 128 tokens, the registry records 256');
+    expect(formatValidation(differs)).toMatch(/warn\s+max length/);
+
+    await core.invoke('registry.upsertModel', { ...entry, maxSeqLength: 128 });
+    const same = (await core.invoke('inference.validate', { model: 'tiny' })).checks.find((c) => c.name === 'max length')!;
+    expect(same.warning).toBeUndefined();
+  });
+
+  it('says how the config files were read: notes in validate’s load check and in embed results', async () => {
+    const folder = copyModel('tiny-32', path.join(home, 'no-sbert-config'));
+    fs.rmSync(path.join(folder, 'sentence_bert_config.json'));
+    const report = await core.invoke('inference.validate', { model: folder });
+    expect(report.checks.find((c) => c.name === 'load')!.detail).toContain('note: max length 128 from tokenizer_config.json');
+    const r = (await core.invoke('inference.embed', { model: folder, texts: ['salary'] })).results[0]!;
+    expect(r.configNotes).toEqual(['max length 128 from tokenizer_config.json']);
+  });
+
   it('fails a model whose words are all unrelated to the probes (random weights), and reports which pairs', async () => {
-    // A model whose vocabulary knows none of the probe words maps them all to [UNK]: paraphrases are not closer.
-    const folder = copyModel('tiny-32', path.join(home, 'unk'));
-    const tok = JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
-    tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([w]) => w.startsWith('[')));
-    fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify(tok));
+    const folder = unkModel(path.join(home, 'unk'));
     const report = await core.invoke('inference.validate', { model: folder });
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.name === 'similarity')).toMatchObject({ ok: false });
@@ -297,6 +363,50 @@ describe('surfaces', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No model or alias "nope"');
     core = openTestCore(home);
+  });
+
+  it('CLI health: exit 0 when ok, 1 once a model failed validation (in any process), naming it', async () => {
+    const unk = unkModel(path.join(home, 'unk'));
+    await core.close();
+    const env = testEnv(home);
+    const healthy = await runCliProcess(['health'], env);
+    expect(healthy.code, healthy.stderr).toBe(0);
+    expect(healthy.stdout).toMatch(/^inference ok: on cpu \(setting cpu\)/);
+    expect((await runCliProcess(['validate', unk], env)).code).toBe(1);
+    const degraded = await runCliProcess(['health'], env);
+    expect(degraded.code).toBe(1);
+    expect(degraded.stdout).toContain('inference degraded');
+    expect(degraded.stdout).toContain(`problem: ${unk} failed validation`);
+    core = openTestCore(home);
+  });
+
+  it('CLI on a GPU provider that cannot start: a readable reason, no native noise, and a fresh `status` shows it with earlier processes’ cache counts', async () => {
+    await core.invoke('settings.update', { executionProvider: 'webgpu' });
+    await core.close();
+    const env = testEnv(home);
+    const r = await runCliProcess(['embed', testModel(), 'salary', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    // Dawn prints this when WebGPU is tried without a Vulkan loader; such a machine must not try it at all.
+    expect(r.stderr).not.toContain("Couldn't load Vulkan");
+    const result = (JSON.parse(r.stdout) as { results: Array<{ executionProvider: string; fallbackReason: string | null }> }).results[0]!;
+    const fellBack = result.executionProvider === 'cpu';
+    if (fellBack) {
+      expect(result.fallbackReason).toMatch(/^webgpu: /);
+      expect(result.fallbackReason).not.toMatch(/::|<lambda|\.cc:\d/);
+    }
+    expect((await runCliProcess(['embed', testModel(), 'salary', 'monthly pay'], env)).code).toBe(0);
+
+    const status = await runCliProcess(['status', '--json'], env);
+    const inference = (JSON.parse(status.stdout) as { inference: InferenceStatusDTO }).inference;
+    expect(inference.cache).toMatchObject({ hits: 1, misses: 2 });
+    if (fellBack) expect(inference.lastFallback).toMatchObject({ requested: 'webgpu', used: 'cpu', reason: result.fallbackReason });
+    const human = await runCliProcess(['status'], env);
+    expect(human.stdout).toMatch(/1 hits, 2 misses since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    if (fellBack) expect(human.stdout).toContain('last fallback: asked for webgpu, ran on cpu');
+
+    core = openTestCore(home);
+    await core.invoke('inference.clearCache', {});
+    expect((await core.invoke('inference.status', {})).cache).toMatchObject({ hits: 0, misses: 0, entries: 0 });
   });
 
   it('HTTP: embed, health, and a 400 naming the field for non-string texts', async () => {

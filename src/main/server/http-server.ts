@@ -5,6 +5,7 @@ import { contract, isMethodName } from '../../shared/contract';
 import { AppError, toErrorDTO } from '../../shared/errors';
 import { APP_NAME, APP_VERSION } from '../core/app-info';
 import type { Core } from '../core/create-core';
+import { healthSummary } from '../core/inference/inference-health';
 import { handleBundleRoute } from './bundle-routes';
 import { readJsonBody } from './read-json-body';
 import { checkBearer, checkHostAndOrigin } from './request-guard';
@@ -62,7 +63,9 @@ export function startHttpServer(core: Core, options: HttpServerOptions): Promise
     checkHostAndOrigin(req, port);
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname === '/api/health') {
-      sendJson(res, 200, { ok: true, app: APP_NAME, version: APP_VERSION });
+      // No token: the embedding service's summary only (healthSummary names no model and no path).
+      const inference = healthSummary(await core.invoke('inference.health', {}));
+      sendJson(res, 200, { ok: true, app: APP_NAME, version: APP_VERSION, inference });
       return;
     }
     if (url.pathname.startsWith('/api/bundles/')) {

@@ -62,6 +62,8 @@ export const EmbedResultSchema = z.object({
   /** Indices of texts cut to the model's max_seq_length. */
   truncated: z.array(z.number().int()),
   maxSeqLength: z.number().int(),
+  /** How the model's config files were read where they leave a choice (max length from config.json, pooling assumed, …). */
+  configNotes: z.array(z.string()),
   executionProvider: z.string(),
   /** Why a GPU provider asked for is not the one used (null: it is). */
   fallbackReason: z.string().nullable(),
@@ -73,7 +75,13 @@ export type EmbedResultDTO = z.infer<typeof EmbedResultSchema>;
 export const EmbedOutputSchema = z.object({ results: z.array(EmbedResultSchema) });
 export type EmbedOutputDTO = z.infer<typeof EmbedOutputSchema>;
 
-export const ValidationCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export const ValidationCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+  /** Passed, but worth a look (e.g. the model's max length is not the one the registry records). */
+  warning: z.boolean().optional(),
+});
 export const ValidationReportSchema = z.object({
   model: z.string(),
   registryModel: z.string().nullable(),
@@ -97,8 +105,23 @@ export const SessionInfoSchema = z.object({
   lastUsedAt: z.string(),
 });
 
+/** A session that did not start on the provider asked for (the last one, from any process on the data dir). */
+export const ProviderFallbackSchema = z.object({
+  /** The setting or per-call override asked for: auto, webgpu, cuda, … */
+  requested: z.string(),
+  /** The provider the session started on instead. */
+  used: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type ProviderFallbackDTO = z.infer<typeof ProviderFallbackSchema>;
+
 export const InferenceStatusSchema = z.object({
   executionProvider: ExecutionProviderSchema,
+  /** Where new sessions of the setting are expected to run: GPU providers known to be missing here are skipped. */
+  expectedProvider: z.string(),
+  /** Why those are skipped (null: the first provider asked for is expected to start). */
+  expectedFallback: z.string().nullable(),
   threads: z.number().int(),
   idleUnloadSeconds: z.number().int(),
   /** Providers onnxruntime-node can use on this platform (`bundled: false` needs an opt-in install, see README). */
@@ -109,21 +132,45 @@ export const InferenceStatusSchema = z.object({
     entries: z.number().int(),
     bytes: z.number().int(),
     capBytes: z.number().int(),
+    /** Lookups by every process on the data dir since `since` (the database's creation or the last clear). */
     hits: z.number().int(),
     misses: z.number().int(),
+    since: z.string(),
   }),
-  lastFallback: z.string().nullable(),
+  lastFallback: ProviderFallbackSchema.nullable(),
   onnxruntimeVersion: z.string(),
 });
 export type InferenceStatusDTO = z.infer<typeof InferenceStatusSchema>;
 
 export const HealthSchema = z.object({
+  /** degraded: a problem below (a GPU provider chosen by name that fell back, a model that failed validation). */
   status: z.enum(['ok', 'degraded']),
+  /** The provider in use: the loaded sessions', else the one new sessions are expected to start on. */
   device: z.string(),
+  setting: ExecutionProviderSchema,
   models: z.array(z.object({ modelKey: z.string(), lane: LaneSchema, executionProvider: z.string() })),
   defaultModel: z.string().nullable(),
+  /** Worth knowing, not a problem: e.g. `auto` found no GPU provider and runs on CPU, as it is meant to. */
+  notes: z.array(z.string()),
   problems: z.array(z.string()),
 });
+export type HealthDTO = z.infer<typeof HealthSchema>;
+
+/**
+ * Health as the unauthenticated `GET /api/health` gives it (and `model-center health` prints it): any local
+ * process can ask, so it names no model and no path; `inference.health` (with the token) has the details.
+ */
+export const HealthSummarySchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  device: z.string(),
+  setting: ExecutionProviderSchema,
+  /** Model files with a session loaded in the answering process (one per model, whatever its lanes). */
+  loadedModels: z.number().int(),
+  notes: z.array(z.string()),
+  /** How many problems `inference.health` lists. */
+  problems: z.number().int(),
+});
+export type HealthSummaryDTO = z.infer<typeof HealthSummarySchema>;
 
 export const ValidationListSchema = z.array(ValidationReportSchema);
 

@@ -27,14 +27,15 @@ function formatEmbed(texts: string[], showVectors: boolean) {
           const vec = v ? (showVectors ? `[${v.map((x) => x.toFixed(4)).join(', ')}]` : `[${v.slice(0, 4).map((x) => x.toFixed(4)).join(', ')}, …]`) : '';
           return [String(i), preview(t), r.tokens[i], r.truncated.includes(i) ? `yes (max ${r.maxSeqLength})` : 'no', Number.isNaN(norm) ? '' : norm.toFixed(4), vec];
         });
-        return `${head}\n${table(['#', 'TEXT', 'TOKENS', 'TRUNCATED', 'NORM', 'VECTOR'], rows)}`;
+        const notes = r.configNotes.map((n) => `note: ${n}\n`).join('');
+        return `${head}\n${notes}${table(['#', 'TEXT', 'TOKENS', 'TRUNCATED', 'NORM', 'VECTOR'], rows)}`;
       })
       .join('\n\n');
 }
 
 export function formatValidation(r: ValidationReportDTO): string {
   const who = r.registryModel ? `${r.registryModel}@${r.version ?? '?'}` : r.model;
-  const rows = r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.detail]);
+  const rows = r.checks.map((c) => [c.ok ? (c.warning ? 'warn' : 'ok') : 'FAIL', c.name, c.detail]);
   return `${who}: ${r.ok ? 'healthy' : 'FAILED'}${r.dimension ? ` (${r.dimension} dims on ${r.executionProvider})` : ''}\n${table(['', 'CHECK', 'DETAIL'], rows)}`;
 }
 

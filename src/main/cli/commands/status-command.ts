@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { InferenceStatusDTO, StatusDTO } from '../../../shared/contract';
+import type { HealthDTO, InferenceStatusDTO, StatusDTO } from '../../../shared/contract';
+import { describeFallback } from '../../../shared/provider-fallback';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
 import { describeMlflow } from './registry-command';
@@ -7,8 +8,9 @@ import { describeMlflow } from './registry-command';
 export function describeInference(i: InferenceStatusDTO): string {
   const gpu = i.available.filter((b) => b.name !== 'cpu').map((b) => `${b.name}${b.bundled ? '' : ' (not installed)'}`);
   const sessions = i.sessions.length ? `${i.sessions.length} session(s) loaded on ${[...new Set(i.sessions.map((s) => s.executionProvider))].join(', ')}` : 'no model loaded';
-  const fallback = i.lastFallback ? `; fell back to CPU: ${i.lastFallback}` : '';
-  return `provider ${i.executionProvider}, ${i.threads} threads, onnxruntime ${i.onnxruntimeVersion}; ${sessions}${fallback}; GPU providers: ${gpu.join(', ') || 'none'}`;
+  const fallback = i.lastFallback ? `; last fallback: ${describeFallback(i.lastFallback)}` : '';
+  const expected = i.expectedProvider === i.executionProvider ? '' : ` (expected to run on ${i.expectedProvider})`;
+  return `provider ${i.executionProvider}${expected}, ${i.threads} threads, onnxruntime ${i.onnxruntimeVersion}; ${sessions}${fallback}; GPU providers: ${gpu.join(', ') || 'none'}`;
 }
 
 function human(s: StatusDTO): string {
@@ -27,10 +29,19 @@ function human(s: StatusDTO): string {
     ['HF token', s.settings.hfToken.present ? `set (${s.settings.hfToken.source})` : 'not set'],
     ['MLflow', describeMlflow(s.mlflow)],
     ['Inference', describeInference(s.inference)],
-    ['Embed cache', `${s.inference.cache.entries} vectors, ${formatBytes(s.inference.cache.bytes)} of ${formatBytes(s.inference.cache.capBytes)}; ${s.inference.cache.hits} hits, ${s.inference.cache.misses} misses (this process)`],
+    ['Embed cache', `${s.inference.cache.entries} vectors, ${formatBytes(s.inference.cache.bytes)} of ${formatBytes(s.inference.cache.capBytes)}; ${s.inference.cache.hits} hits, ${s.inference.cache.misses} misses since ${s.inference.cache.since.replace('T', ' ').slice(0, 16)} UTC`],
     ['Runtime', `node ${s.runtime.node} on ${s.runtime.platform}-${s.runtime.arch}`],
   ];
   return table(['', ''], rows).split('\n').slice(1).join('\n');
+}
+
+export function describeHealth(h: HealthDTO): string {
+  const loaded = new Set(h.models.map((m) => m.modelKey)).size;
+  return [
+    `inference ${h.status}: on ${h.device} (setting ${h.setting}); ${loaded} model(s) loaded in this process`,
+    ...h.notes.map((n) => `note: ${n}`),
+    ...h.problems.map((p) => `problem: ${p}`),
+  ].join('\n');
 }
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
@@ -41,5 +52,15 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (_opts, cmd: Command) => {
       const status = await ctx.getCore().invoke('system.status', {});
       printResult(ctx.io, ctx.json(cmd), status, human);
+    });
+
+  program
+    .command('health')
+    .description('Health of local inference (as GET /api/health): provider in use, fallback notes, failed validations; exit 1 when degraded')
+    .option('--json', 'print JSON')
+    .action(async (_opts, cmd: Command) => {
+      const health = await ctx.getCore().invoke('inference.health', {});
+      printResult(ctx.io, ctx.json(cmd), health, describeHealth);
+      if (health.status !== 'ok') ctx.exitCode = 1;
     });
 }

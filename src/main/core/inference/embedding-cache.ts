@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open-database';
 
 export interface CachedVector {
@@ -15,15 +16,22 @@ export function textKey(text: string): string {
 /** Vector bytes plus the key and row overhead, as counted against the cap. */
 const ROW_OVERHEAD = 160;
 
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  /** When counting started: the database's creation, or the last clear. */
+  since: string;
+}
+
 /**
- * Embeddings by (model files, text) in SQLite with a byte cap; the least recently used go first. Hit and miss
- * counts are this process's (shown in `status`); the table is shared by every process on the data dir.
+ * Embeddings by (model files, text) in SQLite with a byte cap; the least recently used go first. The table and
+ * the hit and miss counts are shared by every process on the data dir (`status` in one shows the others' work);
+ * the counts are added once per lookup, in the transaction that reads the vectors.
  */
 export class EmbeddingCache {
-  hits = 0;
-  misses = 0;
   /** Upper estimate of the table's size, so a put does not scan the table: recounted when it passes the cap. */
   private approxBytes: number | null = null;
+  private lookup: { select: Statement; touch: Statement; count: Statement } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -33,8 +41,12 @@ export class EmbeddingCache {
   get(modelKey: string, hashes: string[]): Map<string, CachedVector> {
     const found = new Map<string, CachedVector>();
     if (this.capBytes() <= 0 || hashes.length === 0) return found;
-    const select = this.db.prepare('SELECT text_hash, vector, tokens, truncated FROM inference_cache WHERE model_key = ? AND text_hash = ?');
-    const touch = this.db.prepare('UPDATE inference_cache SET last_used = ? WHERE model_key = ? AND text_hash = ?');
+    // Prepared once: a lookup runs on every embed call, and compiling its SQL each time costs as much as running it.
+    const { select, touch, count } = (this.lookup ??= {
+      select: this.db.prepare('SELECT text_hash, vector, tokens, truncated FROM inference_cache WHERE model_key = ? AND text_hash = ?'),
+      touch: this.db.prepare('UPDATE inference_cache SET last_used = ? WHERE model_key = ? AND text_hash = ?'),
+      count: this.db.prepare('UPDATE inference_cache_counters SET hits = hits + ?, misses = misses + ? WHERE id = 1'),
+    });
     const now = Date.now();
     this.db.transaction(() => {
       for (const h of new Set(hashes)) {
@@ -46,9 +58,9 @@ export class EmbeddingCache {
         found.set(h, { vector, tokens: row.tokens, truncated: row.truncated === 1 });
         touch.run(now, modelKey, h);
       }
+      const hits = hashes.filter((h) => found.has(h)).length;
+      count.run(hits, hashes.length - hits);
     })();
-    for (const h of hashes) if (found.has(h)) this.hits++;
-    else this.misses++;
     return found;
   }
 
@@ -75,9 +87,17 @@ export class EmbeddingCache {
     return { entries: row.n, bytes: row.dims * 4 + row.n * ROW_OVERHEAD };
   }
 
+  counters(): CacheCounters {
+    return this.db.prepare('SELECT hits, misses, since FROM inference_cache_counters WHERE id = 1').get() as CacheCounters;
+  }
+
+  /** Empties the cache; the counts start again with it (a hit rate describes what the cache holds). */
   clear(): number {
     this.approxBytes = 0;
-    return this.db.prepare('DELETE FROM inference_cache').run().changes;
+    return this.db.transaction(() => {
+      this.db.prepare('UPDATE inference_cache_counters SET hits = 0, misses = 0, since = ? WHERE id = 1').run(new Date().toISOString());
+      return this.db.prepare('DELETE FROM inference_cache').run().changes;
+    })();
   }
 
   /** Deletes least recently used rows until the cache is at 90% of its cap (so every insert does not evict). */

@@ -9,10 +9,11 @@ import type { HubStore } from '../hub/hub-store';
 import type { Logger } from '../log/logger';
 import type { SettingsStore } from '../settings/settings-store';
 import { EmbeddingCache, textKey } from './embedding-cache';
-import { physicalCores } from './execution-providers';
+import { expectedStart, physicalCores } from './execution-providers';
 import { LaneScheduler } from './lane-scheduler';
 import type { ModelSpec } from './loaded-model';
 import { resolveModel, type ResolvedModel } from './model-resolver';
+import { ProviderFallbackStore } from './provider-fallback-store';
 import { startInferenceWorker } from './worker-launcher';
 
 /** Session options for one call instead of the settings' (benchmarks on another provider or thread count). */
@@ -55,12 +56,13 @@ export interface EmbeddingServiceDeps {
 /** The one owner of embedding work in a process: resolves models, caches vectors, and feeds the lanes. */
 export class EmbeddingService {
   readonly cache: EmbeddingCache;
+  readonly fallbacks: ProviderFallbackStore;
   private scheduler: LaneScheduler | null = null;
   private schedulerEp: ExecutionProviderSetting | null = null;
-  private lastFallback: string | null = null;
 
   constructor(private readonly deps: EmbeddingServiceDeps) {
     this.cache = new EmbeddingCache(deps.db, () => deps.settings.values().embeddingCacheMb * 1024 * 1024);
+    this.fallbacks = new ProviderFallbackStore(deps.db);
   }
 
   private threads(setting = this.deps.settings.values().inferenceThreads): number {
@@ -77,7 +79,9 @@ export class EmbeddingService {
     if (!this.scheduler) {
       this.scheduler = new LaneScheduler({
         startWorker: this.deps.startWorker ?? startInferenceWorker,
-        sharedWorker: s.executionProvider !== 'cpu',
+        // One worker for both lanes only where a GPU provider is expected to start (auto on a machine without one
+        // runs on CPU, with a worker per lane); one that fails when tried splits them then (LaneScheduler).
+        sharedWorker: expectedStart(s.executionProvider).provider !== 'cpu',
         idleUnloadMs: s.modelIdleUnloadSeconds * 1000,
       });
       this.schedulerEp = s.executionProvider;
@@ -141,7 +145,7 @@ export class EmbeddingService {
       dimension = out.dimension;
       ep = out.session.executionProvider;
       fallbackReason = out.session.fallbackReason;
-      if (fallbackReason) this.lastFallback = fallbackReason;
+      if (out.loadedNow) this.fallbacks.sessionStarted(spec.executionProvider, ep, fallbackReason);
       queueMs = out.queueMs;
       inferenceMs = out.inferenceMs;
       missHashes.forEach((h, i) =>
@@ -211,6 +215,7 @@ export class EmbeddingService {
           tokens: r.tokens,
           truncated: r.truncated,
           maxSeqLength: r.model.config.maxSeqLength,
+          configNotes: r.model.config.notes,
           executionProvider: r.executionProvider,
           fallbackReason: r.fallbackReason,
           cache: r.cache,
@@ -224,8 +229,12 @@ export class EmbeddingService {
   status(): InferenceStatusDTO {
     const s = this.deps.settings.values();
     const stats = this.cache.stats();
+    const counters = this.cache.counters();
+    const expected = expectedStart(s.executionProvider);
     return {
       executionProvider: s.executionProvider,
+      expectedProvider: expected.provider,
+      expectedFallback: expected.fallbackReason,
       threads: this.threads(),
       idleUnloadSeconds: s.modelIdleUnloadSeconds,
       available: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
@@ -239,8 +248,8 @@ export class EmbeddingService {
         lastUsedAt: new Date(x.lastUsedAt).toISOString(),
       })),
       queues: this.scheduler?.queued() ?? { rt: 0, bulk: 0 },
-      cache: { ...stats, capBytes: s.embeddingCacheMb * 1024 * 1024, hits: this.cache.hits, misses: this.cache.misses },
-      lastFallback: this.lastFallback,
+      cache: { ...stats, capBytes: s.embeddingCacheMb * 1024 * 1024, ...counters },
+      lastFallback: this.fallbacks.last(),
       onnxruntimeVersion: ort.env.versions.common,
     };
   }

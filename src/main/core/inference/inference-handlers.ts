@@ -2,6 +2,7 @@ import type { inferenceContract } from '../../../shared/contract';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
 import type { EmbeddingService } from './embedding-service';
+import { inferenceHealth } from './inference-health';
 import { validateModel, ValidationStore } from './validate-model';
 
 export function createInferenceHandlers(services: CoreServices, embeddings: EmbeddingService): DomainHandlers<typeof inferenceContract> {
@@ -16,20 +17,7 @@ export function createInferenceHandlers(services: CoreServices, embeddings: Embe
     },
     'inference.validations': ({ model }) => validations.latest(model),
     'inference.status': () => embeddings.status(),
-    'inference.health': () => {
-      const status = embeddings.status();
-      const problems: string[] = [];
-      if (status.lastFallback) problems.push(`GPU provider fell back to CPU: ${status.lastFallback}`);
-      const failed = validations.latest().filter((v) => !v.ok);
-      for (const v of failed) problems.push(`${v.registryModel ? `${v.registryModel}@${v.version}` : v.model} failed validation`);
-      return {
-        status: problems.length ? 'degraded' : 'ok',
-        device: status.sessions[0]?.executionProvider ?? status.executionProvider,
-        models: status.sessions.map((s) => ({ modelKey: s.modelKey, lane: s.lane, executionProvider: s.executionProvider })),
-        defaultModel: services.settings.values().defaultEmbeddingModel || null,
-        problems,
-      };
-    },
+    'inference.health': () => inferenceHealth(embeddings.status(), validations.latest(), services.settings.values().defaultEmbeddingModel || null),
     'inference.unload': async ({ model, modelKey }) => {
       const key = modelKey ?? (model ? (await embeddings.resolve(model)).modelKey : null);
       return { unloaded: await embeddings.unload(key) };

@@ -27,5 +27,21 @@ export const inferenceSchema: DomainSchema = {
       checked_at TEXT NOT NULL
     );
     CREATE INDEX inference_validations_model ON inference_validations(registry_model, version, id);`,
+    // 2: what `status` shows from any process on the data dir, not only the one that did the work: cache lookups
+    // counted since a time (one row, bumped once per embed call), and the last execution-provider fallback.
+    `CREATE TABLE inference_cache_counters (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      hits INTEGER NOT NULL,
+      misses INTEGER NOT NULL,
+      since TEXT NOT NULL
+    );
+    INSERT INTO inference_cache_counters (id, hits, misses, since) VALUES (1, 0, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+    CREATE TABLE inference_provider_fallback (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      requested TEXT NOT NULL,
+      used TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      at TEXT NOT NULL
+    );`,
   ],
 };

@@ -12,6 +12,8 @@ export interface LaneResult {
   inferenceMs: number;
   queueMs: number;
   session: SessionLoaded;
+  /** A batch of this request loaded its session (so the session's provider and fallback are news). */
+  loadedNow: boolean;
 }
 
 export interface SessionState extends SessionLoaded {
@@ -49,6 +51,7 @@ interface Request {
   enqueuedAt: number;
   startedAt: number | null;
   session: SessionLoaded | null;
+  loadedNow: boolean;
   done: boolean;
   resolve(r: LaneResult): void;
   reject(e: unknown): void;
@@ -67,7 +70,8 @@ export interface LaneSchedulerOptions {
   startWorker(name: string): Worker;
   /**
    * One worker serving both lanes (GPU providers: two WebGPU sessions at once crash on Linux, and the GPU is
-   * shared anyway), or one per lane so a real-time request never waits behind a bulk batch's session.
+   * shared anyway), or one per lane so a real-time request never waits behind a bulk batch's session. A shared
+   * worker whose sessions start on CPU after all (the GPU provider failed) is split into the two.
    */
   sharedWorker: boolean;
   rtBatch?: number;
@@ -105,8 +109,10 @@ export class LaneScheduler {
   private lastRtAt = 0;
   private readonly idleTimer: NodeJS.Timeout;
   private closed = false;
+  private shared: boolean;
 
   constructor(private readonly options: LaneSchedulerOptions) {
+    this.shared = options.sharedWorker;
     this.slots = options.sharedWorker
       ? [{ name: 'inference', lanes: ['rt', 'bulk'], worker: null, inFlight: [], sessions: new Map() }]
       : [
@@ -136,6 +142,7 @@ export class LaneScheduler {
         enqueuedAt: performance.now(),
         startedAt: null,
         session: null,
+        loadedNow: false,
         done: false,
         resolve,
         reject,
@@ -256,12 +263,27 @@ export class LaneScheduler {
       const prev = slot.sessions.get(msg.session.modelKey);
       slot.sessions.set(msg.session.modelKey, { ...msg.session, lane: w.slot.lanes.length === 1 ? w.slot.lanes[0]! : r.lane, loadedAt: prev?.loadedAt ?? now, lastUsedAt: now });
       r.session = msg.session;
+      r.loadedNow ||= msg.loadedNow;
+      if (this.shared && msg.session.fallbackReason && msg.session.executionProvider === 'cpu' && [...slot.sessions.values()].every((s) => s.executionProvider === 'cpu')) {
+        this.separateLanes();
+      }
       r.inferenceMs += msg.inferenceMs;
       r.parts.push({ indices: w.indices!, vectors: msg.vectors, dimension: msg.dimension, lengths: msg.lengths, truncated: msg.truncated });
       if (r.cursor >= r.texts.length && r.inFlight === 0) this.finish(r);
     }
     this.idleCheck(slot);
     this.dispatch();
+  }
+
+  /**
+   * Makes the shared worker the real-time one and gives bulk work a worker of its own (at lower priority): a GPU
+   * provider was expected but sessions start on CPU, where a real-time request must not wait behind a bulk batch.
+   * Only while no session of the shared worker is on a GPU, so two GPU sessions never run at once.
+   */
+  private separateLanes(): void {
+    this.shared = false;
+    this.slots[0]!.lanes = ['rt'];
+    this.slots.push({ name: 'inference-bulk', lanes: ['bulk'], worker: null, inFlight: [], sessions: new Map() });
   }
 
   /** Lets an idle worker stop holding the process open (a CLI run ends when its work is done). */
@@ -292,6 +314,7 @@ export class LaneScheduler {
       inferenceMs: r.inferenceMs,
       queueMs: (r.startedAt ?? r.enqueuedAt) - r.enqueuedAt,
       session: r.session!,
+      loadedNow: r.loadedNow,
     });
   }
 
@@ -322,7 +345,7 @@ export class LaneScheduler {
    * waiting for this thread to answer the last reply and hand out the next batch.
    */
   private capacity(slot: Slot): number {
-    return !this.options.sharedWorker && slot.lanes.length === 1 && slot.lanes[0] === 'bulk' && !this.rtRecent() ? 2 : 1;
+    return !this.shared && slot.lanes.length === 1 && slot.lanes[0] === 'bulk' && !this.rtRecent() ? 2 : 1;
   }
 
   private pick(slot: Slot): { request: Request; count: number; measure: boolean } | null {
@@ -333,7 +356,7 @@ export class LaneScheduler {
     }
     if (slot.lanes.includes('bulk')) {
       // The next slot goes to real time: bulk waits while an RT batch runs on another worker (they would share cores).
-      if (!this.options.sharedWorker && this.rtActive()) return null;
+      if (!this.shared && this.rtActive()) return null;
       for (const r of this.queues.bulk) {
         if (r.cursor >= r.texts.length) continue;
         const batch = r.batch ?? bulkBatch;

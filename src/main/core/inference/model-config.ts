@@ -21,6 +21,17 @@ export interface EmbeddingModelConfig {
 
 const ModulesSchema = z.array(z.object({ idx: z.number().optional(), name: z.string().optional(), path: z.string(), type: z.string() }));
 
+const POOLING_FLAGS = {
+  pooling_mode_cls_token: 'cls',
+  pooling_mode_mean_tokens: 'mean',
+  pooling_mode_max_tokens: 'max',
+  pooling_mode_mean_sqrt_len_tokens: 'mean_sqrt_len',
+  pooling_mode_weightedmean_tokens: 'weightedmean',
+  pooling_mode_lasttoken: 'lasttoken',
+} as const;
+type PoolingFlag = keyof typeof POOLING_FLAGS;
+const SQRT_LEN_AS_MEAN = 'mean_sqrt_len pooling is run as mean pooling (same direction; the norm differs unless normalised)';
+
 const PoolingConfigSchema = z
   .object({
     word_embedding_dimension: z.number().int().optional(),
@@ -29,6 +40,7 @@ const PoolingConfigSchema = z
     pooling_mode_mean_tokens: z.boolean().optional(),
     pooling_mode_max_tokens: z.boolean().optional(),
     pooling_mode_mean_sqrt_len_tokens: z.boolean().optional(),
+    pooling_mode_weightedmean_tokens: z.boolean().optional(),
     pooling_mode_lasttoken: z.boolean().optional(),
   })
   .passthrough();
@@ -44,19 +56,33 @@ function readJson(file: string): unknown {
   }
 }
 
-function poolingFrom(cfg: z.infer<typeof PoolingConfigSchema>, notes: string[]): PoolingMode {
-  // Newer sentence-transformers write `pooling_mode`; older ones a flag per mode. Both are honoured.
+function poolingFrom(cfg: z.infer<typeof PoolingConfigSchema>, file: string, notes: string[]): PoolingMode {
+  // Newer sentence-transformers may write `pooling_mode`; older ones a flag per mode. Both are honoured.
   const named = cfg.pooling_mode?.toLowerCase();
   if (named) {
     if (named === 'mean' || named === 'cls' || named === 'max' || named === 'lasttoken') return named;
-    if (named === 'mean_sqrt_len_tokens') return 'mean';
-    throw new AppError('INVALID_MODEL', `Pooling mode "${cfg.pooling_mode}" is not supported.`, { hint: 'Supported: mean, cls, max, lasttoken.' });
+    if (named === 'mean_sqrt_len_tokens') {
+      notes.push(SQRT_LEN_AS_MEAN);
+      return 'mean';
+    }
+    throw new AppError('INVALID_MODEL', `Pooling mode "${cfg.pooling_mode}" in ${file} is not supported.`, { hint: 'Supported: mean, cls, max, lasttoken.' });
   }
-  if (cfg.pooling_mode_cls_token) return 'cls';
-  if (cfg.pooling_mode_max_tokens) return 'max';
-  if (cfg.pooling_mode_lasttoken) return 'lasttoken';
-  if (cfg.pooling_mode_mean_sqrt_len_tokens && !cfg.pooling_mode_mean_tokens) notes.push('mean_sqrt_len pooling is run as mean pooling');
-  return 'mean';
+  const on = (Object.keys(POOLING_FLAGS) as PoolingFlag[]).filter((k) => cfg[k] === true);
+  if (on.length > 1) {
+    throw new AppError('INVALID_MODEL', `${file} sets ${on.join(' and ')}: sentence-transformers concatenates those poolings into one longer vector, which Model Center does not compute.`, {
+      hint: 'Use a model with a single pooling mode; picking one of them would give vectors that match neither the model nor its registered dimension.',
+    });
+  }
+  const mode = on[0] ? POOLING_FLAGS[on[0]] : 'mean';
+  if (mode === 'weightedmean') {
+    throw new AppError('INVALID_MODEL', `${file} asks for weightedmean pooling, which Model Center does not compute.`, { hint: 'Supported: mean, cls, max, lasttoken.' });
+  }
+  if (mode === 'mean_sqrt_len') {
+    notes.push(SQRT_LEN_AS_MEAN);
+    return 'mean';
+  }
+  if (!on.length) notes.push(`${path.basename(path.dirname(file))}/config.json sets no pooling mode: mean pooling assumed`);
+  return mode;
 }
 
 /** Reads modules.json, the pooling config, sentence_bert_config.json, tokenizer_config.json and config.json. */
@@ -74,7 +100,7 @@ export function readModelConfig(folder: string): EmbeddingModelConfig {
   const poolingRaw = readJson(poolingFile);
   if (poolingRaw !== undefined) {
     const cfg = PoolingConfigSchema.parse(poolingRaw);
-    pooling = poolingFrom(cfg, notes);
+    pooling = poolingFrom(cfg, poolingFile, notes);
     poolingDim = cfg.word_embedding_dimension;
   } else notes.push('no pooling config: mean pooling, as sentence-transformers defaults to');
 

@@ -25,6 +25,8 @@ export interface ResolvedModel {
   variant: string;
   /** Dimension the registry expects (null: not recorded). */
   registryDimension: number | null;
+  /** Max sequence length the registry records for the model (per model, not per version; null: not recorded). */
+  registryMaxSeqLength: number | null;
   config: EmbeddingModelConfig;
 }
 
@@ -125,7 +127,7 @@ async function fromSource(ctx: ResolveContext, source: ModelSource, variant: Var
  */
 export async function resolveModel(ctx: ResolveContext, ref: string, variant?: Variant): Promise<ResolvedModel> {
   const raw = ref.trim();
-  const base = { ref: raw, registryModel: null, version: null, registryDimension: null };
+  const base = { ref: raw, registryModel: null, version: null, registryDimension: null, registryMaxSeqLength: null };
   if (isPathRef(raw)) {
     const folder = path.resolve(expandHome(raw));
     return { ...base, ...(await fromFolder(folder, variant, raw, null)) };
@@ -159,5 +161,5 @@ export async function resolveModel(ctx: ResolveContext, ref: string, variant?: V
   }
   const label = `${model.name}${versionRow ? `@${versionRow.version}` : ''}`;
   const files = await fromSource(ctx, ModelSourceSchema.parse(JSON.parse(sourceJson)), variant, label);
-  return { ...files, ref: raw, registryModel: model.name, version: versionRow?.version ?? null, registryDimension: model.dimension };
+  return { ...files, ref: raw, registryModel: model.name, version: versionRow?.version ?? null, registryDimension: model.dimension, registryMaxSeqLength: model.max_seq_length };
 }

@@ -45,7 +45,7 @@ export async function validateModel(service: EmbeddingService, ref: string, vari
     checks.push({
       name: 'load',
       ok: true,
-      detail: `ran ${model.onnxPath} on ${first.executionProvider}${first.fallbackReason ? ` (fallback: ${first.fallbackReason})` : ''}; ${model.config.pooling} pooling${model.config.normalize ? ', normalised' : ''}, max ${model.config.maxSeqLength} tokens`,
+      detail: `ran ${model.onnxPath} on ${first.executionProvider}${first.fallbackReason ? ` (fallback: ${first.fallbackReason})` : ''}; ${model.config.pooling} pooling${model.config.normalize ? ', normalised' : ''}, max ${model.config.maxSeqLength} tokens${model.config.notes.map((n) => `; note: ${n}`).join('')}`,
     });
   } catch (err) {
     const e = toErrorDTO(err);
@@ -58,6 +58,19 @@ export async function validateModel(service: EmbeddingService, ref: string, vari
       ? { name: 'dimension', ok: true, detail: `${dimension} (the registry records none)` }
       : { name: 'dimension', ok: model.registryDimension === dimension, detail: `${dimension}, registry says ${model.registryDimension}` },
   );
+  // Only where the registry records one (per model): a differing length is a warning, the model's own config wins.
+  const registryMax = model.registryMaxSeqLength;
+  if (registryMax !== null) {
+    const same = registryMax === model.config.maxSeqLength;
+    checks.push({
+      name: 'max length',
+      ok: true,
+      ...(same ? {} : { warning: true }),
+      detail: same
+        ? `${registryMax} tokens, as the registry records`
+        : `the model reads ${model.config.maxSeqLength} tokens, the registry records ${registryMax}; texts are cut at ${model.config.maxSeqLength}. Correct the registry entry, or the model's sentence_bert_config.json`,
+    });
+  }
   const bad = vectors.findIndex((x) => !Number.isFinite(x));
   checks.push({ name: 'finite', ok: bad < 0, detail: bad < 0 ? `all ${vectors.length} values finite` : `text ${Math.floor(bad / dimension)} has a non-finite value` });
   const norms = Array.from({ length: texts.length }, (_, i) => Math.hypot(...vectors.subarray(i * dimension, (i + 1) * dimension)));

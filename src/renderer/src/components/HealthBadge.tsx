@@ -12,9 +12,10 @@ export function HealthBadge({ report, running = false }: { report: ValidationRep
   }
   const when = report.checkedAt.replace('T', ' ').slice(0, 19);
   if (report.ok) {
+    const warnings = report.checks.filter((c) => c.warning).map((c) => `\nwarning, ${c.name}: ${c.detail}`);
     return (
-      <span className="badge badge-healthy" data-health="healthy" title={`All ${report.checks.length} checks passed on ${report.executionProvider ?? '?'} at ${when}`}>
-        healthy
+      <span className="badge badge-healthy" data-health="healthy" title={`All ${report.checks.length} checks passed on ${report.executionProvider ?? '?'} at ${when}${warnings.join('')}`}>
+        healthy{warnings.length > 0 && ' (warning)'}
       </span>
     );
   }

@@ -1,4 +1,5 @@
 import type { InferenceStatusDTO } from '../../../shared/contract';
+import { describeFallback, fallbackExpected } from '../../../shared/provider-fallback';
 import { useInferenceStore } from '../stores/inference-store';
 import { ErrorPanel } from './ErrorPanel';
 import { formatBytes, formatSeconds } from './format';
@@ -32,7 +33,8 @@ export function InferencePanel({ inference }: { inference: InferenceStatusDTO })
       <dl className="facts">
         <dt>Provider</dt>
         <dd data-testid="inference-provider">
-          {inference.executionProvider} (setting) · onnxruntime {inference.onnxruntimeVersion} · available here:{' '}
+          {inference.executionProvider} (setting)
+          {inference.expectedProvider !== inference.executionProvider && ` → ${inference.expectedProvider} expected`} · onnxruntime {inference.onnxruntimeVersion} · available here:{' '}
           {inference.available.map((p) => `${p.name}${p.bundled ? '' : ' (not installed)'}`).join(', ') || 'cpu'}
         </dd>
         <dt>Threads</dt>
@@ -44,11 +46,11 @@ export function InferencePanel({ inference }: { inference: InferenceStatusDTO })
         <dt>Cache</dt>
         <dd data-testid="inference-cache">
           {cache.entries} vectors · {formatBytes(cache.bytes)} of {cache.capBytes === 0 ? 'no cache (off)' : formatBytes(cache.capBytes)} · {cache.hits} hits, {cache.misses} misses
-          {lookups > 0 && ` (${Math.round((cache.hits / lookups) * 100)} % hit rate)`}
+          {lookups > 0 && ` (${Math.round((cache.hits / lookups) * 100)} % hit rate)`} since {time(cache.since)} UTC, all processes
         </dd>
         <dt>Last fallback</dt>
-        <dd data-testid="inference-fallback" className={inference.lastFallback ? 'warn-text' : 'muted'}>
-          {inference.lastFallback ?? 'none'}
+        <dd data-testid="inference-fallback" className={inference.lastFallback && !fallbackExpected(inference.lastFallback) ? 'warn-text' : 'muted'}>
+          {inference.lastFallback ? describeFallback(inference.lastFallback) : 'none'}
         </dd>
       </dl>
       <h3>Loaded sessions</h3>

@@ -102,6 +102,18 @@ function EmbedResultView({ result, texts }: { result: EmbedResultDTO; texts: str
         <dd data-testid="embed-dimension">{result.dimension}</dd>
         <dt>Max length</dt>
         <dd>{result.maxSeqLength} tokens</dd>
+        {result.configNotes.length > 0 && (
+          <>
+            <dt>Config notes</dt>
+            <dd data-testid="embed-config-notes">
+              {result.configNotes.map((n) => (
+                <div key={n} className="muted">
+                  {n}
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
         <dt>Execution provider</dt>
         <dd>
           <span data-testid="embed-provider">{result.executionProvider}</span>
@@ -157,7 +169,7 @@ function ValidationView({ report }: { report: ValidationReportDTO }): React.JSX.
             <tr key={c.name} data-testid={`check-${c.name}`}>
               <td>{c.name}</td>
               <td>
-                <span className={c.ok ? 'badge badge-healthy' : 'badge badge-failed'}>{c.ok ? 'ok' : 'FAIL'}</span>
+                <span className={c.ok ? (c.warning ? 'badge badge-warning' : 'badge badge-healthy') : 'badge badge-failed'}>{c.ok ? (c.warning ? 'warn' : 'ok') : 'FAIL'}</span>
               </td>
               <td className="detail-cell">{c.detail}</td>
             </tr>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { EXECUTION_PROVIDERS, THEMES, type EditableSettings, type ExecutionProviderSetting, type InferenceStatusDTO } from '../../../shared/contract';
+import { describeFallback } from '../../../shared/provider-fallback';
 import { EmbeddingModelInput } from '../components/EmbeddingModelInput';
 import { useSettingsStore } from '../stores/settings-store';
 import { useStatusStore } from '../stores/status-store';
@@ -25,7 +26,7 @@ function ProviderAvailability({ inference }: { inference: InferenceStatusDTO | u
   const list = inference.available.map((p) => `${p.name}${p.bundled ? '' : ' (not installed: opt-in)'}`).join(', ');
   return (
     <span className="muted" data-testid="available-providers">
-      onnxruntime {inference.onnxruntimeVersion} on this machine: {list || 'cpu'}.{inference.lastFallback ? ` Last fallback: ${inference.lastFallback}` : ''}
+      onnxruntime {inference.onnxruntimeVersion} on this machine: {list || 'cpu'}.{inference.lastFallback ? ` Last fallback: ${describeFallback(inference.lastFallback)}.` : ''}
     </span>
   );
 }
