@@ -51,7 +51,22 @@ describe('inference health', () => {
     );
     const summary = healthSummary(h);
     expect(summary).toMatchObject({ status: 'degraded', device: 'cpu', setting: 'auto', loadedModels: 1, problems: 1 });
-    expect(summary.notes[0]).toContain('…/libcublasLt.so.12');
+    expect(summary.notes[0]).toMatch(/Failed to load library … with error/);
     expect(JSON.stringify(summary)).not.toMatch(/acme|\/home|\/opt/);
+  });
+
+  it('leaves no part of a path in a note, whatever its shape', () => {
+    const reasons = [
+      'cannot open /Users/John Smith/Library/Application Support/Model Center/models--acme--secret/model.onnx',
+      'load failed: path=/home/me/models--acme--secret/model.onnx',
+      'see file:/home/me/acme-secret/x and [~/acme-secret/y] or C:\\Users\\me\\acme-secret\\z',
+      'model acme/secret-embedder is not supported',
+    ];
+    for (const reason of reasons) {
+      const h = inferenceHealth(status({ executionProvider: 'auto', lastFallback: { ...fallback('auto'), reason } }), [], null);
+      const notes = healthSummary(h).notes.join(' ');
+      expect(notes).toContain('…');
+      expect(notes).not.toMatch(/acme|secret|Users|home/);
+    }
   });
 });

@@ -29,9 +29,15 @@ export function inferenceHealth(status: InferenceStatusDTO, validations: Validat
   };
 }
 
-/** Absolute paths cut to their last part ("/home/me/models/x/onnx" → "…/onnx"): a note may quote a library's. */
+/**
+ * Every word holding a slash or a backslash becomes "…": paths (with spaces in them, `key=/path`, `~/x`,
+ * `file:/x`) and `org/name` repo ids alike, whatever library wrote the note.
+ */
 function withoutPaths(text: string): string {
-  return text.replace(/(^|[\s('"])(?:[A-Za-z]:)?[\\/](?:[^\s\\/:;,'"()]+[\\/])*([^\s\\/:;,'"()]*)/g, '$1…/$2');
+  return text
+    .split(/(\s+)/)
+    .map((word) => (/[\\/]/.test(word) ? '…' : word))
+    .join('');
 }
 
 /**
