@@ -22,6 +22,8 @@ interface Faults {
   holdAt: number;
   /** HEAD announces this many bytes fewer than the zip has. */
   headShort: number;
+  /** HEAD answers 403, as a presigned S3/GCS URL (signed for GET only) does. */
+  headForbidden: boolean;
 }
 
 interface Request {
@@ -96,7 +98,7 @@ beforeEach(async () => {
   fs.mkdirSync(path.join(home, 'served'));
   served = new Map();
   requests = [];
-  faults = { drops: 0, dropAt: 0, ignoreRange: false, holdAt: 0, headShort: 0 };
+  faults = { drops: 0, dropAt: 0, ignoreRange: false, holdAt: 0, headShort: 0, headForbidden: false };
   serveZip(`${MODEL}.zip`, modelEntries(`${MODEL}/`));
   serveZip('not-a-model.zip', [{ name: 'readme.txt', data: 'hello' }]);
   serveZip('slip.zip', [{ name: '../../escape.txt', data: 'x' }]);
@@ -108,6 +110,11 @@ beforeEach(async () => {
     if (!body) {
       log.status = 404;
       res.writeHead(404);
+      return res.end();
+    }
+    if (req.method === 'HEAD' && faults.headForbidden) {
+      log.status = 403;
+      res.writeHead(403);
       return res.end();
     }
     const m = /^bytes=(\d+)-$/.exec(log.range ?? '');
@@ -226,6 +233,14 @@ describe('vosk install', () => {
     expect(second?.status).toBe(200);
     // Had the prefix been kept under a whole-file answer, the zip would be corrupt and refused.
     expect(fs.readFileSync(path.join(home, 'vosk', MODEL, 'am', 'final.mdl')).equals(finalMdl)).toBe(true);
+  });
+
+  it('installs from a URL whose HEAD is refused (a presigned URL), asking with a GET instead', async () => {
+    faults.headForbidden = true;
+    const final = await install(MODEL);
+    expect(final.error).toBeNull();
+    expect(requests.map((r) => [r.method, r.status])).toContainEqual(['HEAD', 403]);
+    expect(fs.existsSync(path.join(home, 'vosk', MODEL, 'am', 'final.mdl'))).toBe(true);
   });
 
   it('refuses a zip larger than the server announced and keeps nothing of it', async () => {

@@ -18,6 +18,7 @@ describe('required model refs', () => {
     expect(parseRequiredRef('hf:org/name@')).toMatch(/revision/);
     expect(parseRequiredRef('ollama:bad name')).toMatch(/Ollama model name/);
     expect(parseRequiredRef('vosk:../etc')).toMatch(/Vosk model name/);
+    expect(parseRequiredRef('vosk:https://me:secret@example.com/m/vosk-model-x-0.1.zip')).toMatch(/must not carry a user name or password/);
   });
 
   it('reads nvidia-smi lines; the bundled catalogue validates', () => {

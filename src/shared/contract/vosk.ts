@@ -21,6 +21,8 @@ export function parseVoskRef(text: string): VoskRef | string {
   const s = text.trim();
   if (/^https?:\/\//i.test(s)) {
     if (!z.url({ protocol: /^https?$/ }).safeParse(s).success) return 'must be the URL of a Vosk model zip';
+    // A password in the URL would be repeated in errors, logs, job parameters and the registry.
+    if (/^https?:\/\/[^/?#]*@/i.test(s)) return 'must not carry a user name or password (user:pass@host); use a URL that needs none';
     let base: string;
     try {
       base = decodeURIComponent(new URL(s).pathname.split('/').pop() ?? '').replace(/\.zip$/i, '');

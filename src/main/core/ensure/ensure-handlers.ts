@@ -4,6 +4,9 @@ import type { CoreServices } from '../core-services';
 import path from 'node:path';
 import { detectConfig, detectModels } from '../detect/detect-models';
 import { ollamaStoreRoots } from '../detect/detect-roots';
+import { activeJobs, voskNameOfUrl } from '../detect/in-use';
+import { resolveVoskModel } from '../vosk/vosk-catalogue';
+import { VOSK_INSTALL_JOB } from '../vosk/vosk-install-job';
 import { ollamaKey } from '../ollama/ollama-client';
 import type { DomainHandlers, Handlers } from '../handlers';
 import type { HubStore } from '../hub/hub-store';
@@ -32,10 +35,16 @@ async function isPresent(ref: RequiredRef, detected: DetectResultDTO, handlers: 
   );
 }
 
-async function start(ref: RequiredRef, handlers: Handlers): Promise<number> {
+async function start(core: CoreServices, ref: RequiredRef, handlers: Handlers): Promise<number> {
   if (ref.kind === 'ollama') return (await handlers['ollama.pull']({ name: ref.name })).id;
-  // A name resolves through the Vosk catalogue (else the official models folder); the model is registered too.
-  if (ref.kind === 'vosk') return (await handlers['vosk.install']({ model: ref.url ?? ref.name, register: true })).id;
+  if (ref.kind === 'vosk') {
+    // An install of it already under way is that model's job: followed, and resumed when it was stopped.
+    const { name } = resolveVoskModel(ref.url ?? ref.name, core.env);
+    const busy = activeJobs(core).find((j) => j.kind === VOSK_INSTALL_JOB && voskNameOfUrl(j.params.url) === name);
+    if (busy) return busy.state === 'paused' || busy.state === 'interrupted' ? (await handlers['jobs.resume']({ id: busy.id })).id : busy.id;
+    // A name resolves through the Vosk catalogue (else the official models folder); the model is registered too.
+    return (await handlers['vosk.install']({ model: ref.url ?? ref.name, register: true })).id;
+  }
   return (await handlers['hub.download']({ repo: ref.repo, revision: ref.revision, variant: 'fp32', include: [] })).id;
 }
 
@@ -79,7 +88,7 @@ export function createEnsureHandlers(
           continue;
         }
         try {
-          const jobId = await start(ref, handlers());
+          const jobId = await start(core, ref, handlers());
           core.log.info(`ensure ${ref.ref}: job ${jobId}`);
           items.push({ ref: ref.ref, present, action: 'started', jobId });
         } catch (err) {

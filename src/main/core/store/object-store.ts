@@ -16,6 +16,8 @@ export interface ObjectStore {
    * cancel aborts it, a pause or a shutdown keeps it in the bucket to go on later.
    */
   putFile(key: string, file: string, size: number, metadata: Record<string, string>, onBytes: (n: number) => void, signal?: AbortSignal, resume?: MultipartResume): Promise<void>;
+  /** Drops a multipart upload and its parts (best effort: it may be gone already). */
+  abortUpload(key: string, uploadId: string): Promise<void>;
   /** The object from byte `start` on; `start` is where the returned stream begins. */
   getFrom(key: string, start: number, signal?: AbortSignal): Promise<{ stream: Readable; start: number; size: number }>;
   list(prefix: string, delimiter?: string, signal?: AbortSignal): Promise<{ keys: Array<{ key: string; size: number }>; prefixes: string[] }>;
@@ -158,6 +160,8 @@ export async function openObjectStore(cfg: ResolvedStore, env: Record<string, st
       // Parts already in the bucket count only if they were cut the same way and follow each other from 1.
       const prev = resume?.previous;
       const usable = prev && prev.partBytes === part && prev.parts.every((p, i) => p.PartNumber === i + 1 && p.ETag) ? prev : null;
+      // Cut with another part size: of no use, and its parts would stay billed in the bucket.
+      if (prev && !usable) await client.send(new s3.AbortMultipartUploadCommand({ Bucket, Key, UploadId: prev.uploadId })).catch(() => undefined);
       const start = async (): Promise<MultipartState> => {
         const { UploadId } = await call(`starting the upload of ${Key}`, () => client.send(new s3.CreateMultipartUploadCommand({ Bucket, Key, Metadata, ContentType: 'application/octet-stream' }), { abortSignal }));
         const state = { uploadId: UploadId ?? '', partBytes: part, parts: [] };
@@ -197,6 +201,9 @@ export async function openObjectStore(cfg: ResolvedStore, env: Record<string, st
         resume?.save(null);
         throw err;
       }
+    },
+    async abortUpload(Key, UploadId) {
+      await client.send(new s3.AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
     },
     async getFrom(Key, start, abortSignal) {
       const r = await call(`downloading ${Key}`, () => client.send(new s3.GetObjectCommand({ Bucket, Key, ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }), { abortSignal }));

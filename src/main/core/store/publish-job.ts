@@ -97,6 +97,8 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
         uploaded.add(key);
         saveCheckpoint({ uploaded: [...uploaded] });
       }
+      // An upload a stopped run left for a blob that needed none after all (the store has it now): dropped.
+      if (multipart) await store.abortUpload(multipart.key, multipart.uploadId);
       report({ progress: 95, phase: 'manifest', message: 'Writing manifests and refs' });
       for (const [i, m] of models.entries()) {
         const registry = registryEntriesFor(core.db, [m.repo], plans[i]!.registryNames);

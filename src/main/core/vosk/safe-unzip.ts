@@ -65,7 +65,13 @@ export async function safeExtractZip(
       if (settled) return;
       settled = true;
       zip.close();
-      reject(err instanceof AppError ? err : refuse(zipPath, (err as Error).message));
+      // A full disk or a permission problem while writing is not a damaged archive: it keeps its own error.
+      const fsCode = (err as NodeJS.ErrnoException).code;
+      if (fsCode === 'ENOSPC' || fsCode === 'EDQUOT') {
+        reject(new AppError('DISK_FULL', `No space left while unpacking ${path.basename(zipPath)} into ${root}.`, { hint: 'Free some space and run the install again: the downloaded zip is kept.' }));
+      } else if (fsCode === 'EACCES' || fsCode === 'EPERM' || fsCode === 'EROFS') {
+        reject(new AppError('INTERNAL', `Cannot write into ${root} while unpacking (${fsCode}).`, { hint: 'Check the folder\'s permissions; the downloaded zip is kept.' }));
+      } else reject(err instanceof AppError ? err : refuse(zipPath, (err as Error).message));
     };
     zip.on('error', fail);
     zip.on('end', () => {

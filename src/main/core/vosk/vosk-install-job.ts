@@ -107,13 +107,21 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
           const target = path.join(root, name);
           if (fs.existsSync(target)) throw new AppError('CONFLICT', `Vosk model ${name} is already installed at ${target}.`, { hint: 'Delete that folder first to reinstall.' });
           report({ progress: 95, phase: 'install', message: `Installing into ${target}` });
-          fs.renameSync(modelDir, target);
+          try {
+            fs.renameSync(modelDir, target);
+          } catch (err) {
+            // Another install put a folder of that name there meanwhile.
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new AppError('CONFLICT', `Vosk model ${name} was installed at ${target} by another job meanwhile.`, { hint: 'Delete that folder first to reinstall.' });
+            throw err;
+          }
           installed = { name, location: target, zipBytes: remote.size };
           saveCheckpoint({ installed });
           await zip.discard();
         } catch (err) {
-          // A zip that cannot be installed is of no use for a next try; a stopped one is (it is complete).
-          if (!signal.aborted) await zip.discard();
+          // A zip that cannot be installed is of no use for a next try; a stopped one is (it is complete), and so
+          // is one that a full disk or a permission problem stopped, or one whose model is already there.
+          if (!signal.aborted && err instanceof AppError && err.code === 'ARCHIVE_REFUSED') await zip.discard();
           throw err;
         } finally {
           fs.rmSync(staging, { recursive: true, force: true });

@@ -31,7 +31,8 @@ export async function probeZip(url: string, signal: AbortSignal): Promise<Remote
   let res: Response;
   try {
     res = await probeFetch(url, { method: 'HEAD', headers, signal });
-    if (res.status === 405 || res.status === 501 || (res.ok && !res.headers.get('content-length'))) {
+    // Presigned S3/GCS URLs are signed for GET only: their HEAD answers 403 (or 400).
+    if ([400, 403, 405, 501].includes(res.status) || (res.ok && !res.headers.get('content-length'))) {
       res = await probeFetch(url, { headers: { ...headers, Range: 'bytes=0-0' }, signal });
       await res.body?.cancel();
     }

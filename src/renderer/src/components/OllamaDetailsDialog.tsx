@@ -20,10 +20,17 @@ export function OllamaDetailsDialog({ name, onClose }: { name: string; onClose: 
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   useEffect(() => {
+    // A reply for a model asked about before this one must not overwrite it.
+    let current = true;
+    setShown(null);
+    setError(null);
     api()
       .call('ollama.show', { name })
-      .then(setShown)
-      .catch((err: unknown) => setError(describeError(toErrorDTO(err))));
+      .then((r) => current && setShown(r))
+      .catch((err: unknown) => current && setError(describeError(toErrorDTO(err))));
+    return () => {
+      current = false;
+    };
   }, [name]);
   const facts: Array<[string, string]> = shown
     ? [
@@ -31,7 +38,7 @@ export function OllamaDetailsDialog({ name, onClose }: { name: string; onClose: 
         ['Quantisation', shown.quantization ?? '—'],
         ...Object.entries(shown.details)
           .filter(([k]) => k !== 'quantization_level')
-          .map(([k, v]): [string, string] => [k.replace(/_/g, ' '), Array.isArray(v) ? v.join(', ') : String(v)]),
+          .map(([k, v]): [string, string] => [k.replace(/_/g, ' '), Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)]),
         ['Capabilities', shown.capabilities.join(', ') || '—'],
         ['Modified', shown.modifiedAt?.slice(0, 19).replace('T', ' ') ?? '—'],
       ]
