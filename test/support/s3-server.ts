@@ -42,6 +42,8 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
   let slow: { match: string; chunkBytes: number; delayMs: number } | null = null;
   let hold: string | null = null;
   const held: Array<() => void> = [];
+  /** Requests to s3rver in flight: a client gone mid-body must not leave one waiting (s3rver's close would wait on it). */
+  const upstreams = new Set<http.ClientRequest>();
 
   const proxy = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range });
@@ -93,7 +95,12 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
         }
       });
     });
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     upstream.on('error', () => res.destroy());
+    req.on('close', () => {
+      if (!req.complete) upstream.destroy();
+    });
     req.pipe(upstream);
   };
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -128,6 +135,8 @@ export async function startS3Server(bucket = 'models'): Promise<S3Server> {
       return out;
     },
     async close() {
+      held.length = 0;
+      for (const u of upstreams) u.destroy();
       proxy.closeAllConnections();
       await new Promise<void>((r) => proxy.close(() => r()));
       await s3.close();
