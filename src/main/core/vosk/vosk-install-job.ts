@@ -5,6 +5,7 @@ import { parseVoskRef, VOSK_NAME_RE, type VoskInstallResultDTO } from '../../../
 import { AppError, toErrorDTO } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import { dirSize } from '../detect/fs-walk';
+import { voskMissing } from '../detect/vosk-scan';
 import { checkFreeSpace } from '../hub/download-job';
 import { partialBytes } from '../hub/resumable-transfer';
 import type { JobKind, JobReport } from '../jobs/job-kind';
@@ -20,9 +21,13 @@ export const VOSK_INSTALL_JOB = 'vosk.install';
 const Params = z.object({ url: z.url({ protocol: /^https?$/ }), register: z.boolean().default(true) });
 type Params = z.infer<typeof Params>;
 
-/** Once the folder is in place only registration is left: a resumed job must not download it again. */
+/**
+ * `installing`: the folder is about to be renamed into place (a job killed right then finds it there on resume);
+ * `installed`: it is in place and only registration is left, so a resumed job must not download it again.
+ */
 interface Checkpoint {
-  installed: { name: string; location: string; zipBytes: number };
+  installing?: { name: string; location: string; zipBytes: number };
+  installed?: { name: string; location: string; zipBytes: number };
 }
 
 /** The name a download is staged under: the URL's zip name. */
@@ -72,6 +77,12 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
     title: (p) => `Vosk install ${stagingName(p.url)}`,
     async run({ jobId, params, checkpoint, signal, report, saveCheckpoint, log }) {
       let installed = checkpoint?.installed;
+      // Killed between the rename and its record: the folder in place is this job's own work.
+      const moving = checkpoint?.installing;
+      if (!installed && moving) {
+        const layout = await voskMissing(moving.location);
+        if (layout.isCandidate && layout.missing.length === 0) installed = moving;
+      }
       if (!installed) {
         const asked = stagingName(params.url);
         if (fs.existsSync(path.join(root, asked))) {
@@ -81,7 +92,8 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
         const remote = await probeZip(params.url, signal);
         const zip = new StagedZip(path.join(root, '.downloads'), asked);
         await zip.adopt(params.url, remote);
-        const have = await partialBytes(zip.file, remote.size);
+        // A zip already complete (stopped while unpacking) needs no room and no bytes again.
+        const have = fs.existsSync(zip.file) && fs.statSync(zip.file).size === remote.size ? remote.size : await partialBytes(zip.file, remote.size);
         // Room for the rest of the zip and for what it unpacks to (the catalogue knows; else Vosk zips unpack to ~2×).
         const entry = resolveVoskModel(params.url, core.env).entry;
         await checkFreeSpace(root, remote.size - have + (entry ? entry.unpackedMB * 1024 ** 2 : remote.size * 2), 'Free some space (`model-center detect delete vosk <name>` removes a Vosk model).');
@@ -107,6 +119,7 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
           const target = path.join(root, name);
           if (fs.existsSync(target)) throw new AppError('CONFLICT', `Vosk model ${name} is already installed at ${target}.`, { hint: 'Delete that folder first to reinstall.' });
           report({ progress: 95, phase: 'install', message: `Installing into ${target}` });
+          saveCheckpoint({ installing: { name, location: target, zipBytes: remote.size } });
           try {
             fs.renameSync(modelDir, target);
           } catch (err) {
