@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useDialogKeys } from './use-dialog-keys';
 
 /**
  * An in-page confirmation (not window.confirm): it can show what goes and the bytes freed, carries test ids,
@@ -21,18 +22,9 @@ export function ConfirmDialog({
   children?: React.ReactNode;
   testId?: string;
 }): React.JSX.Element {
+  // The safe choice is focused on opening: Enter on an open dialog must not delete anything.
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const cancel = useRef(onCancel);
-  cancel.current = onCancel;
-  useEffect(() => {
-    // Focus the safe choice once, on opening: Enter on an open dialog must not delete anything.
-    cancelRef.current?.focus();
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') cancel.current();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  useDialogKeys(cancelRef, onCancel);
   return (
     <div className="modal-backdrop">
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby={`${testId}-title`} data-testid={testId}>

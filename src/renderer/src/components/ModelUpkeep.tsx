@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { CLEANUP_SOURCES, type CleanupGroupDTO, type CleanupResultDTO, type CleanupSource, type EnsureResultDTO, type RecommendedResultDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
@@ -6,6 +6,7 @@ import { useJobsStore } from '../stores/jobs-store';
 import { ConfirmDialog } from './ConfirmDialog';
 import { formatBytes } from './format';
 import { JobList } from './JobList';
+import { useRescanWhenDone } from './use-rescan-when-done';
 
 const bytes = formatBytes;
 
@@ -60,11 +61,19 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
   const [busy, setBusy] = useState(false);
   const fail = (err: unknown): void => setError(describeError(toErrorDTO(err)));
 
+  // The jobs ensure started (Hub downloads, Ollama pulls, Vosk installs) are followed here; one ending done
+  // rescans the page, so what it brought shows up in the groups below.
+  const byId = useJobsStore((s) => s.byId);
+  const ensureJobs = (ensure?.items ?? []).flatMap((i) => (i.jobId !== undefined && byId[i.jobId] ? [byId[i.jobId]!] : []));
+  const follow = useRescanWhenDone(ensureJobs, onChanged);
   const runEnsure = (): void => {
     setError(null);
     api()
       .call('models.ensure', {})
-      .then(setEnsure)
+      .then((r) => {
+        for (const i of r.items) if (i.jobId !== undefined) follow(i.jobId);
+        setEnsure(r);
+      })
       .catch(fail);
   };
   const loadRecommended = (): void => {
@@ -96,19 +105,6 @@ export function ModelUpkeep({ onChanged }: { onChanged: () => void }): React.JSX
         setConfirming(false);
       });
   };
-  // The jobs ensure started (Hub downloads, Ollama pulls, Vosk installs) are followed here; once none is left
-  // running the page rescans, so what they brought shows up in the groups below.
-  const byId = useJobsStore((s) => s.byId);
-  const ensureJobs = (ensure?.items ?? []).flatMap((i) => (i.jobId !== undefined && byId[i.jobId] ? [byId[i.jobId]!] : []));
-  const ensureRunning = ensureJobs.some((j) => j.state === 'queued' || j.state === 'running');
-  const [wasRunning, setWasRunning] = useState(false);
-  useEffect(() => {
-    if (ensureRunning) setWasRunning(true);
-    else if (wasRunning) {
-      setWasRunning(false);
-      onChanged();
-    }
-  }, [ensureRunning, wasRunning, onChanged]);
   const toggle = (s: CleanupSource): void => setSources((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : CLEANUP_SOURCES.filter((x) => x === s || cur.includes(x))));
 
   return (

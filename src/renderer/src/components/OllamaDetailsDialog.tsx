@@ -3,22 +3,14 @@ import type { OllamaShowDTO } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format-bytes';
 import { api } from '../api-client';
+import { useDialogKeys } from './use-dialog-keys';
 
 /** What `ollama show` tells about a model, asked of the server when the dialog opens; Escape or Close ends it. */
 export function OllamaDetailsDialog({ name, onClose }: { name: string; onClose: () => void }): React.JSX.Element {
   const [shown, setShown] = useState<OllamaShowDTO | null>(null);
   const [error, setError] = useState<string | null>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
-  const close = useRef(onClose);
-  close.current = onClose;
-  useEffect(() => {
-    closeRef.current?.focus();
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') close.current();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  useDialogKeys(closeRef, onClose);
   useEffect(() => {
     // A reply for a model asked about before this one must not overwrite it.
     let current = true;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { parseVoskRef, type DetectedModelDTO, type JobDTO, type VoskCatalogueEntry } from '../../../shared/contract';
 import { describeError, toErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
@@ -6,6 +6,7 @@ import { useDetectStore } from '../stores/detect-store';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { formatBytes } from './format';
 import { JobList } from './JobList';
+import { useRescanWhenDone } from './use-rescan-when-done';
 
 /** The model a `vosk.install` job installs: its URL's zip name, which the core stages the download under. */
 function installName(job: JobDTO): string | null {
@@ -60,17 +61,8 @@ export function VoskInstall(): React.JSX.Element {
       .catch((err: unknown) => setError(describeError(toErrorDTO(err))));
   }, []);
 
-  // Rescan once an install this box saw under way is done (started here, by ensure or from the CLI); jobs that were
-  // already over when the page opened need no rescan, the page's own scan has their models.
-  const seen = useRef(new Set<number>());
-  useEffect(() => {
-    let finished = false;
-    for (const j of installs) {
-      if (j.state === 'queued' || j.state === 'running') seen.current.add(j.id);
-      else if (seen.current.delete(j.id) && j.state === 'done') finished = true;
-    }
-    if (finished) void refresh();
-  });
+  // Installs started here, by ensure or from the CLI alike.
+  const follow = useRescanWhenDone(installs, () => void refresh());
 
   const install = (model: string): void => {
     setError(null);
@@ -78,8 +70,7 @@ export function VoskInstall(): React.JSX.Element {
     api()
       .call('vosk.install', { model, register })
       .then((job) => {
-        // A small zip may be done before its first event reaches the store: follow it from here.
-        seen.current.add(job.id);
+        follow(job.id);
         if (model === ref) setRef('');
       })
       .catch((err: unknown) => setError(describeError(toErrorDTO(err))))

@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { JobList } from '../components/JobList';
 import { ModelUpkeep } from '../components/ModelUpkeep';
 import { OllamaDetailsDialog } from '../components/OllamaDetailsDialog';
+import { useRescanWhenDone } from '../components/use-rescan-when-done';
 import { VoskInstall } from '../components/VoskInstall';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 import { useDetectStore } from '../stores/detect-store';
@@ -19,14 +20,12 @@ function OllamaPull({ serverUp }: { serverUp: boolean }): React.JSX.Element {
   const byId = useJobsStore((s) => s.byId);
   const refresh = useDetectStore((s) => s.refresh);
   const pulls = sortedJobs(byId).filter((j) => j.kind === 'ollama.pull');
-  const lastDone = pulls.find((j) => j.state === 'done')?.id;
-  useEffect(() => {
-    if (lastDone !== undefined) void refresh();
-  }, [lastDone, refresh]);
+  const follow = useRescanWhenDone(pulls, () => void refresh());
   const pull = (): void => {
     setError(null);
     api()
       .call('ollama.pull', { name })
+      .then((job) => follow(job.id))
       .catch((err: unknown) => setError(describeError(toErrorDTO(err))));
   };
   return (
