@@ -4,9 +4,8 @@ import type { CoreServices } from '../core-services';
 import path from 'node:path';
 import { detectConfig, detectModels } from '../detect/detect-models';
 import { ollamaStoreRoots } from '../detect/detect-roots';
-import { activeJobs, voskNameOfUrl } from '../detect/in-use';
 import { resolveVoskModel } from '../vosk/vosk-catalogue';
-import { VOSK_INSTALL_JOB } from '../vosk/vosk-install-job';
+import { activeVoskInstall } from '../vosk/vosk-install-job';
 import { ollamaKey } from '../ollama/ollama-client';
 import type { DomainHandlers, Handlers } from '../handlers';
 import type { HubStore } from '../hub/hub-store';
@@ -40,7 +39,7 @@ async function start(core: CoreServices, ref: RequiredRef, handlers: Handlers): 
   if (ref.kind === 'vosk') {
     // An install of it already under way is that model's job: followed, and resumed when it was stopped.
     const { name } = resolveVoskModel(ref.url ?? ref.name, core.env);
-    const busy = activeJobs(core).find((j) => j.kind === VOSK_INSTALL_JOB && voskNameOfUrl(j.params.url) === name);
+    const busy = activeVoskInstall(core, name);
     if (busy) return busy.state === 'paused' || busy.state === 'interrupted' ? (await handlers['jobs.resume']({ id: busy.id })).id : busy.id;
     // A name resolves through the Vosk catalogue (else the official models folder); the model is registered too.
     return (await handlers['vosk.install']({ model: ref.url ?? ref.name, register: true })).id;

@@ -5,10 +5,12 @@ import { parseVoskRef, VOSK_NAME_RE, type VoskInstallResultDTO } from '../../../
 import { AppError, toErrorDTO } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import { dirSize } from '../detect/fs-walk';
+import { activeJobs, voskNameOfUrl } from '../detect/in-use';
 import { voskMissing } from '../detect/vosk-scan';
 import { checkFreeSpace } from '../hub/download-job';
 import { partialBytes } from '../hub/resumable-transfer';
 import type { JobKind, JobReport } from '../jobs/job-kind';
+import type { StoredJob } from '../jobs/job-store';
 import { RateMeter } from '../jobs/rate-meter';
 import { findVoskModelFolder } from './find-model-folder';
 import { safeExtractZip } from './safe-unzip';
@@ -17,6 +19,11 @@ import { registerVoskModel, type VoskRegistration } from './vosk-register';
 import { probeZip, StagedZip } from './zip-download';
 
 export const VOSK_INSTALL_JOB = 'vosk.install';
+
+/** The unfinished install of this model, if any: two jobs on one staging file would write over each other. */
+export function activeVoskInstall(core: Pick<CoreServices, 'jobStore'>, name: string): StoredJob | undefined {
+  return activeJobs(core).find((j) => j.kind === VOSK_INSTALL_JOB && voskNameOfUrl(j.params.url) === name);
+}
 
 const Params = z.object({ url: z.url({ protocol: /^https?$/ }), register: z.boolean().default(true) });
 type Params = z.infer<typeof Params>;
