@@ -182,18 +182,23 @@ describe('segmented transfer of a large file', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('adapts: adds connections while each is slow and the total grows', async () => {
+  it('adapts: one stream first, split into segments once it proves slow, then connections added while the total grows', async () => {
     // ~1.5 MiB/s per connection, like a capped CDN: each added connection raises the total.
     hub.setFault(REPO, FILE, { kind: 'trickle', chunkBytes: 16 * 1024, delayMs: 10 });
     await transferFile(options({ segments: { ...FIXED, segmentBytes: 256 * 1024, connections: 4, fastConnection: 100 * 1024 * 1024, adaptive: true } }));
     expect(fs.readFileSync(dest()).equals(content)).toBe(true);
+    const [first, ...rest] = cdn();
+    expect(first!.range).toBeUndefined();
+    // The segments take over where the stream stopped: its bytes are kept, none is fetched again from the start.
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((r) => rangeStart(r) > 0)).toBe(true);
     // How many depends on how steady the trickle is on a busy machine; at least one was added.
-    expect(new Set(cdn().map((r) => r.port)).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(rest.map((r) => r.port)).size).toBeGreaterThanOrEqual(2);
   });
 
-  it('adapts: stays on one connection while it is fast', async () => {
+  it('adapts: a fast stream runs alone to the end, one request for the whole file', async () => {
     await transferFile(options({ segments: { ...FIXED, connections: 4, fastConnection: 1, adaptive: true } }));
     expect(fs.readFileSync(dest()).equals(content)).toBe(true);
-    expect(new Set(cdn().map((r) => r.port)).size).toBe(1);
+    expect(cdn().map((r) => r.range)).toEqual([undefined]);
   });
 });

@@ -24,9 +24,11 @@ export interface SegmentOptions {
  * The Hub's CDN caps one connection (~500 Mbit/s); clients reach line rate with several ranged connections per
  * file (hf_xet: 16 range GETs per file, adaptive). Segments are taken in file order, so the written prefix —
  * which the hash follows — trails the newest bytes by at most `connections × segmentBytes`: the hash finishes
- * right after the last byte. Connections double every second while each carries less than `fastConnection`
- * and the last ones added raised the total: on loopback one connection stays one (more measured slower: the
- * CPU is the limit), on a capped CDN they multiply.
+ * right after the last byte. Adaptive: a file starts as one stream, split into segments only when that stream
+ * carries less than `fastConnection` after its first second; then connections double every half second while
+ * each is slow and the last ones added raised the total. On loopback or a fast mirror one stream runs to the end
+ * (segments measured slower there: a request and a drained pipeline per segment, and the CPU is the limit); on
+ * a capped CDN the connections multiply.
  */
 export const DEFAULT_SEGMENTS: SegmentOptions = {
   minFileBytes: 64 * 1024 * 1024,
@@ -69,6 +71,9 @@ class RangeRestart extends RetryableError {}
 
 /** The server answered a Range request with the whole file: segments are impossible, one stream it is. */
 class RangesUnsupported extends Error {}
+
+/** One stream proved slow: what it wrote becomes the first segments' bytes, and segments fetch the rest. */
+class SplitIntoSegments extends Error {}
 
 async function sizeOf(file: string): Promise<number> {
   try {
@@ -197,7 +202,7 @@ async function withRetries(o: TransferOptions, progress: () => number, run: () =
       return;
     } catch (err) {
       if (o.signal.aborted) throw o.signal.reason;
-      if (err instanceof AppError || err instanceof RangesUnsupported) throw err;
+      if (err instanceof AppError || err instanceof RangesUnsupported || err instanceof SplitIntoSegments) throw err;
       await onRetry(err);
       // A long download may see several drops; only failures with nothing gained in between count against it.
       failures = progress() > before ? 1 : failures + 1;
@@ -248,7 +253,28 @@ async function verifyAndPlace(o: TransferOptions, hash: FollowingHash, partial: 
 // One stream: `<dest>.incomplete` is always a prefix of the file, as huggingface_hub keeps it (either can resume
 // the other's partial file).
 
-async function transferSingle(o: TransferOptions, client: HttpClient): Promise<void> {
+/**
+ * Watches one stream and stops it (SplitIntoSegments) once it proves slower than `fastConnection` with enough of
+ * the file left to share out; a fast one (loopback, a LAN mirror, an uncapped link) runs alone to the end, with no
+ * request per segment and no pause between them.
+ */
+function watchForSplit(attempt: Attempt, seg: SegmentOptions, size: number, received: () => number): () => void {
+  let last = received();
+  let lastTime = Date.now();
+  // The first tick covers the request and TCP's slow start: judged from the second on, as added connections are.
+  let warming = 1;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const rate = ((received() - last) * 1000) / Math.max(1, now - lastTime);
+    last = received();
+    lastTime = now;
+    if (warming-- > 0) return;
+    if (rate < seg.fastConnection && size - last >= 2 * segmentBytesFor(size, seg)) attempt.abort(new SplitIntoSegments());
+  }, 500);
+  return () => clearInterval(timer);
+}
+
+async function transferSingle(o: TransferOptions, client: HttpClient, split?: SegmentOptions): Promise<void> {
   const incomplete = `${o.dest}.incomplete`;
   let hash: FollowingHash | undefined;
   let received = 0;
@@ -294,29 +320,38 @@ async function transferSingle(o: TransferOptions, client: HttpClient): Promise<v
           }
           if (res.length >= 0 && offset + res.length > o.size) throw (res.close(), tooLarge(o, offset + res.length));
           if (offset === 0 && have > 0) {
-            // The server ignored Range and sends the whole file: it (and its hash) start over.
+            // The server ignored Range and sends the whole file: it (and its hash) start over, in a new file
+            // rather than a truncated one: ext4 flushes a file truncated to zero when it is closed (its
+            // auto_da_alloc guard for rewritten files), which stalls the close ~0.4 s per GiB.
             hash?.close();
             hash = undefined;
             have = 0;
+            await fs.promises.rm(incomplete, { force: true });
           }
           fh = await openForWrite(incomplete);
-          if (offset === 0) await fh.truncate(0);
           hash ??= followFileHash(incomplete, o.algorithm, o.size);
           const h = hash;
           // The prefix on disk first, so that the new bytes can be hashed from memory as they arrive.
           h.advance(offset);
           received = offset;
           o.onProgress(received);
-          await streamBody(
-            res,
-            fh.fd,
-            offset,
-            attempt,
-            (n) => o.onProgress((received += n)),
-            (end) => h.advance(end),
-            new WriteQueue(),
-            h,
-          );
+          // Only a server that honours ranges can take over in segments (else the bytes so far would be lost).
+          const ranged = res.status === 206 || /\bbytes\b/i.test(res.headers.get('accept-ranges') ?? '');
+          const unwatch = split && ranged ? watchForSplit(attempt, split, o.size, () => received) : undefined;
+          try {
+            await streamBody(
+              res,
+              fh.fd,
+              offset,
+              attempt,
+              (n) => o.onProgress((received += n)),
+              (end) => h.advance(end),
+              new WriteQueue(),
+              h,
+            );
+          } finally {
+            unwatch?.();
+          }
           if (received < o.size) throw new RetryableError(`connection closed at ${received} of ${o.size} bytes`);
         } catch (err) {
           throw attempt.reason(err);
@@ -620,16 +655,24 @@ export async function transferFile(o: TransferOptions): Promise<void> {
   try {
     // A segmented partial file from an earlier run continues as segments whatever the settings say now.
     const resumeSegments = await fs.promises.stat(`${o.dest}.parts.json`).then(() => true, () => false);
-    if (resumeSegments || (o.size >= seg.minFileBytes && seg.connections > 1 && o.size > segmentBytesFor(o.size, seg))) {
+    const splittable = o.size >= seg.minFileBytes && seg.connections > 1 && o.size > segmentBytesFor(o.size, seg);
+    if (!resumeSegments && !(splittable && !seg.adaptive)) {
       try {
-        await transferSegmented(o, seg, client);
+        // Adaptive: one stream first, split into segments only if it proves slow.
+        await transferSingle(o, client, splittable ? seg : undefined);
         return;
       } catch (err) {
-        if (!(err instanceof RangesUnsupported)) throw err;
-        // The server sends only whole files: what the segments hold cannot be continued by one stream.
-        await fs.promises.rm(`${o.dest}.parts.incomplete`, { force: true });
-        await fs.promises.rm(`${o.dest}.parts.json`, { force: true });
+        if (!(err instanceof SplitIntoSegments)) throw err;
       }
+    }
+    try {
+      await transferSegmented(o, seg, client);
+      return;
+    } catch (err) {
+      if (!(err instanceof RangesUnsupported)) throw err;
+      // The server sends only whole files: what the segments hold cannot be continued by one stream.
+      await fs.promises.rm(`${o.dest}.parts.incomplete`, { force: true });
+      await fs.promises.rm(`${o.dest}.parts.json`, { force: true });
     }
     await transferSingle(o, client);
   } finally {
