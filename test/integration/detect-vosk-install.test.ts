@@ -22,6 +22,8 @@ interface Faults {
   holdAt: number;
   /** HEAD announces this many bytes fewer than the zip has. */
   headShort: number;
+  /** GETs (not HEAD) answer this status with no body: the zip went away, or the server wants credentials. */
+  getStatus: number;
   /** HEAD answers 403, as a presigned S3/GCS URL (signed for GET only) does. */
   headForbidden: boolean;
 }
@@ -98,7 +100,7 @@ beforeEach(async () => {
   fs.mkdirSync(path.join(home, 'served'));
   served = new Map();
   requests = [];
-  faults = { drops: 0, dropAt: 0, ignoreRange: false, holdAt: 0, headShort: 0, headForbidden: false };
+  faults = { drops: 0, dropAt: 0, ignoreRange: false, holdAt: 0, headShort: 0, headForbidden: false, getStatus: 0 };
   serveZip(`${MODEL}.zip`, modelEntries(`${MODEL}/`));
   serveZip('not-a-model.zip', [{ name: 'readme.txt', data: 'hello' }]);
   serveZip('slip.zip', [{ name: '../../escape.txt', data: 'x' }]);
@@ -115,6 +117,11 @@ beforeEach(async () => {
     if (req.method === 'HEAD' && faults.headForbidden) {
       log.status = 403;
       res.writeHead(403);
+      return res.end();
+    }
+    if (req.method === 'GET' && faults.getStatus) {
+      log.status = faults.getStatus;
+      res.writeHead(faults.getStatus);
       return res.end();
     }
     const m = /^bytes=(\d+)-$/.exec(log.range ?? '');
@@ -241,6 +248,19 @@ describe('vosk install', () => {
     expect(final.error).toBeNull();
     expect(requests.map((r) => [r.method, r.status])).toContainEqual(['HEAD', 403]);
     expect(fs.existsSync(path.join(home, 'vosk', MODEL, 'am', 'final.mdl'))).toBe(true);
+  });
+
+  it('names the URL, not the Hub, when the zip server refuses the download or no longer has the zip', async () => {
+    faults.getStatus = 404;
+    let final = await install(MODEL);
+    expect(final.error?.code).toBe('NOT_FOUND');
+    expect(final.error?.message).toContain(`${base}/${MODEL}.zip`);
+    expect(final.error?.message).not.toMatch(/Hub/);
+    faults.getStatus = 401;
+    final = await install(MODEL);
+    expect(final.error?.code).toBe('DOWNLOAD_FAILED');
+    expect(final.error?.message).toMatch(/HTTP 401/);
+    expect(`${final.error?.message} ${final.error?.hint ?? ''}`).not.toMatch(/Hub|gated|token|licen[cs]e/i);
   });
 
   it('refuses a zip larger than the server announced and keeps nothing of it', async () => {

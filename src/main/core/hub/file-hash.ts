@@ -91,6 +91,11 @@ parentPort.on('message', (m) => {
 
 type WorkerReply = { digest: string } | { error: string } | { freed: true };
 
+/** For a file no one publishes a digest of (a Vosk zip): nothing to compute, so nothing is hashed. */
+export function skipFileHash(): FollowingHash {
+  return { wantsShared: false, advance: () => undefined, offer: () => undefined, digest: () => Promise.resolve(''), close: () => undefined };
+}
+
 /** Follows the file on a worker thread (large files) or on this thread (small ones). */
 export function followFileHash(file: string, algorithm: HashAlgorithm, size: number): FollowingHash {
   return size >= HASH_WORKER_MIN_BYTES ? workerHash(file, algorithm, size) : inThreadHash(file, algorithm, size);

@@ -105,14 +105,15 @@ export class StagedZip {
         label: path.basename(this.file),
         repo: u.host,
         hubUrl: u.origin,
+        plainUrl: true,
         signal,
         onProgress,
         segments: { ...DEFAULT_SEGMENTS, connections: 1 },
       });
     } catch (err) {
-      // The transfer speaks of the Hub; this is another server.
-      if (!(err instanceof AppError) || !err.code.startsWith('HUB_')) throw err;
-      throw new AppError(err.code === 'HUB_NOT_FOUND' ? 'NOT_FOUND' : 'DOWNLOAD_FAILED', err.code === 'HUB_UNAVAILABLE' ? err.message : `${url} stopped serving the zip: ${err.message}`, {
+      // Retries ran out: the transfer's code names the Hub's unavailability; this is another server.
+      if (!(err instanceof AppError) || err.code !== 'HUB_UNAVAILABLE') throw err;
+      throw new AppError('DOWNLOAD_FAILED', err.message, {
         hint: 'The partial file is kept: install the same model again (or resume the job) to continue where it stopped.',
       });
     }
