@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -58,6 +59,40 @@ describe.skipIf(missing)('the Downloads page in a browser, against the loopback 
     await model.getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByText('No downloaded models.').waitFor();
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels a paused download, keeping or deleting its partial files as asked', async () => {
+    const partials = (): string[] =>
+      fs.existsSync(path.join(home, 'hub')) ? fs.readdirSync(path.join(home, 'hub'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(incomplete|parts\.json)$/.test(f)) : [];
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}#token=${serve.token}`);
+    await page.getByRole('button', { name: 'Downloads' }).click();
+    const form = page.getByRole('form', { name: 'Download a model' });
+    await form.getByLabel('Model (Hub repo id)').fill(REPO);
+    await form.getByRole('button', { name: 'Download' }).click();
+    const job = page.locator('li.job[data-state="running"]').first();
+    await job.getByText(/ of [\d.]+ MB/).waitFor({ timeout: 20_000 });
+    const id = await job.getAttribute('data-job-id');
+    const row = page.locator(`li.job[data-job-id="${id}"]`);
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await page.locator(`li.job[data-job-id="${id}"][data-state="paused"]`).waitFor({ timeout: 20_000 });
+    expect(partials().length).toBeGreaterThan(0);
+
+    // Back closes the dialog and leaves the job as it was.
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    const dialog = page.getByTestId('cancel-job-dialog');
+    expect(await dialog.textContent()).toMatch(/kept by default: a later download of the same model continues from it/);
+    await dialog.getByRole('button', { name: 'Back' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await row.getAttribute('data-state')).toBe('paused');
+
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByTestId('cancel-job-discard').check();
+    await dialog.getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator(`li.job[data-job-id="${id}"][data-state="cancelled"]`).waitFor({ timeout: 20_000 });
+    await row.getByText(/of partial files deleted/).waitFor();
+    expect(partials()).toEqual([]);
     await page.close();
   });
 });

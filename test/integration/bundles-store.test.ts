@@ -3,6 +3,7 @@ import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
+import type { JobDTO } from '../../src/shared/contract';
 import { prepareModel, runJob, treeOf } from '../support/bundle-fixtures';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
@@ -146,22 +147,34 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
     }
   });
 
-  it('pauses a publish between the parts of a big blob and resumes with the missing parts only', async () => {
+  /**
+   * Publishes REPO under `prefix` and pauses it between the parts of its big blob: the second 5 MiB part of
+   * model.onnx (6 MiB) waits in the proxy while the job is paused. The request log starts empty after it.
+   */
+  async function publishPausedMidBlob(prefix: string): Promise<{ job: JobDTO; blob: string; uploadId: string }> {
     const onnx = hub.repos.get(REPO)!.branches.get('main')!.files.get('onnx/model.onnx')!;
     const blob = `/blobs/${onnx.lfsOid!}`;
-    // A prefix of its own, so nothing is in the store yet whatever ran before.
-    const prefix = 'resumed/models';
     await source.invoke('store.configure', { prefix });
-    await target.invoke('store.configure', { prefix });
-    // The second 5 MiB part of model.onnx (6 MiB) waits in the proxy while the job is paused.
+    s3.requests.length = 0;
     s3.holdPuts(`${blob}?partNumber=2`);
     try {
       const job = await source.invoke('store.publish', { models: [REPO] });
       await waitFor(() => s3.requests.some((r) => r.method === 'PUT' && r.url.includes(`${blob}?partNumber=2`)) || undefined, 60_000);
-      const uploadId = /uploadId=([^&]+)/.exec(s3.requests.find((r) => r.method === 'PUT' && r.url.includes(`${blob}?partNumber=1`))!.url)![1];
+      const uploadId = /uploadId=([^&]+)/.exec(s3.requests.find((r) => r.method === 'PUT' && r.url.includes(`${blob}?partNumber=1`))!.url)![1]!;
       expect((await source.invoke('jobs.pause', { id: job.id })).state).toBe('paused');
+      return { job, blob, uploadId };
+    } finally {
       s3.holdPuts(null);
       s3.requests.length = 0;
+    }
+  }
+
+  it('pauses a publish between the parts of a big blob and resumes with the missing parts only', async () => {
+    // A prefix of its own, so nothing is in the store yet whatever ran before.
+    const prefix = 'resumed/models';
+    await target.invoke('store.configure', { prefix });
+    try {
+      const { job, blob, uploadId } = await publishPausedMidBlob(prefix);
       await source.invoke('jobs.resume', { id: job.id });
       const done = await source.jobs.waitForSettled(job.id);
       expect(done.error).toBeNull();
@@ -175,7 +188,18 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
       expect(pulled.error).toBeNull();
       expect((await target.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
     } finally {
-      s3.holdPuts(null);
+      await source.invoke('store.configure', { prefix: 'team/models' });
+    }
+  });
+
+  it('cancelling a paused publish aborts the upload it left in the store', async () => {
+    try {
+      const { job, uploadId } = await publishPausedMidBlob('cancelled/models');
+      const cancelled = await source.invoke('jobs.cancel', { id: job.id });
+      expect(cancelled.state).toBe('cancelled');
+      expect(cancelled.message).toBe('Cancelled; its unfinished upload was aborted in the store.');
+      expect(s3.requests.filter((r) => r.method === 'DELETE' && r.url.includes(`uploadId=${uploadId}`))).toHaveLength(1);
+    } finally {
       await source.invoke('store.configure', { prefix: 'team/models' });
     }
   });

@@ -272,6 +272,19 @@ describe('vosk install', () => {
     expect(fs.existsSync(path.join(home, 'vosk', MODEL))).toBe(false);
   });
 
+  it('cancel with discard deletes the partial zip and its downloads folder', async () => {
+    const c = theCore();
+    const held = Math.floor(served.get(`${MODEL}.zip`)!.length / 3);
+    faults.holdAt = held;
+    const job = await c.invoke('vosk.install', { model: MODEL });
+    await until('the first third', () => c.jobs.get(job.id).detail?.bytesDone === held);
+    expect(fs.readdirSync(downloads()).length).toBeGreaterThan(0);
+    const cancelled = await c.invoke('jobs.cancel', { id: job.id, discard: true });
+    expect(cancelled.state).toBe('cancelled');
+    expect(cancelled.message).toMatch(/^Cancelled; [\d.]+ [KM]B of partial download deleted\.$/);
+    expect(fs.existsSync(downloads())).toBe(false);
+  });
+
   it('continues the partial file of a cancelled install, and of one the app was closed on', async () => {
     const c = theCore();
     const size = served.get(`${MODEL}.zip`)!.length;

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
 import { runCliProcess } from '../support/run-cli';
-import { makeTempDir, removeDir } from '../support/temp-home';
+import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { waitFor } from '../support/wait-for';
 
 const REPO = 'acme/cli-embed';
 let hub: HubServer;
@@ -52,6 +53,32 @@ describe('model-center download / verify / delete', () => {
     expect(del.code).toBe(0);
     expect(JSON.parse(del.stdout)).toMatchObject({ repo: REPO, removedModel: true });
     expect(fs.existsSync(path.join(home, 'hub', 'models--acme--cli-embed'))).toBe(false);
+  });
+
+  it('`cancel ID --discard` deletes a paused download\'s partial files; `cancel ID` keeps them', async () => {
+    const partials = (): string[] => fs.readdirSync(path.join(home, 'hub'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.incomplete'));
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const core = openTestCore(home, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(home, 'hub') });
+    const paused: number[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const job = await core.invoke('hub.download', { repo: REPO });
+        await waitFor(() => (Number((core.jobStore.require(job.id).detail as { bytesDone?: number } | null)?.bytesDone) > 300_000 ? true : undefined));
+        await core.invoke('jobs.pause', { id: job.id });
+        paused.push(job.id);
+      }
+    } finally {
+      await core.close();
+      hub.setFault(REPO, 'onnx/model.onnx', null);
+    }
+    const keep = await runCliProcess(['cancel', String(paused[0]), '--json'], env);
+    expect(keep.code).toBe(0);
+    expect(JSON.parse(keep.stdout)).toMatchObject({ state: 'cancelled', message: 'Cancelled' });
+    expect(partials().length).toBeGreaterThan(0);
+    const discard = await runCliProcess(['jobs', 'cancel', String(paused[1]), '--discard'], env);
+    expect(discard.code).toBe(0);
+    expect(discard.stdout).toMatch(/cancelled[\s\S]*of partial files deleted/);
+    expect(partials()).toEqual([]);
   });
 
   it('exits 1 with a clear error for a gated model and 2 for a bad repo id or variant', async () => {

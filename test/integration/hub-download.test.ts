@@ -3,7 +3,7 @@ import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
-import type { JobDTO } from '../../src/shared/contract';
+import { JOB_KINDS_KEEPING_PARTIAL_FILES, type JobDTO } from '../../src/shared/contract';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
@@ -217,6 +217,43 @@ describe('hub downloads against the loopback hub', () => {
     expect(cdn.length).toBeGreaterThan(0);
     expect(cdn.map((r) => r.range ?? 'none')).not.toContain('none');
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+  });
+
+  it('cancel with discard deletes the partial files (and the empty repo folder); while another job downloads the model, keeps them', async () => {
+    const partials = (): string[] =>
+      fs.existsSync(cacheDir()) ? fs.readdirSync(cacheDir(), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(incomplete|parts\.json)$/.test(f)) : [];
+    const started = async (): Promise<JobDTO> => {
+      const job = await core.invoke('hub.download', { repo: REPO });
+      await waitFor(() => {
+        const d = core.jobStore.require(job.id).detail as { bytesDone?: number } | null;
+        return d?.bytesDone && d.bytesDone > 500_000 ? true : undefined;
+      });
+      return job;
+    };
+    // The window offers the choice for these kinds: they must be the real ones.
+    expect(core.jobs.knownKinds()).toEqual(expect.arrayContaining([...JOB_KINDS_KEEPING_PARTIAL_FILES]));
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    // Paused, then cancelled with discard while another download of the same model runs from the same partial file.
+    const first = await started();
+    await core.invoke('jobs.pause', { id: first.id });
+    expect(partials().length).toBeGreaterThan(0);
+    const second = await started();
+    const kept = await core.invoke('jobs.cancel', { id: first.id, discard: true });
+    expect(kept.state).toBe('cancelled');
+    expect(kept.message).toBe(`Cancelled; its partial files are kept: job ${second.id} is downloading ${REPO} from them.`);
+    expect(partials().length).toBeGreaterThan(0);
+    // Cancelled while running, with discard: the partial files go, and the verified small files stay, as the message says.
+    const gone = await core.invoke('jobs.cancel', { id: second.id, discard: true });
+    expect(gone.state).toBe('cancelled');
+    expect(gone.message).toMatch(/^Cancelled; [\d.]+ [KM]B of partial files deleted\. The \d+ verified file\(s\) stay in the cache/);
+    expect(partials()).toEqual([]);
+    // Nothing of the model was ever complete: a discarded first download leaves no repo folder at all.
+    for (const f of hub.repos.get(REPO)!.branches.get('main')!.files.keys()) hub.setFault(REPO, f, { kind: 'trickle', chunkBytes: 1, delayMs: 5_000 });
+    await core.invoke('hub.delete', { repo: REPO });
+    const third = await core.invoke('hub.download', { repo: REPO });
+    await waitFor(() => (partials().length > 0 ? true : undefined));
+    await core.invoke('jobs.cancel', { id: third.id, discard: true });
+    expect(fs.existsSync(path.join(cacheDir(), 'models--acme--mini-embed'))).toBe(false);
   });
 
   it('refuses to delete while a download is active, then deletes a revision and frees its bytes', async () => {

@@ -36,6 +36,12 @@ export type JobDTO = z.infer<typeof JobSchema>;
 
 const JobId = z.object({ id: z.coerce.number().int().positive() });
 
+/**
+ * Job kinds that keep partial files when stopped (cancel included), so that a later run of the same work
+ * continues from them; `jobs.cancel` with `discard` deletes them instead.
+ */
+export const JOB_KINDS_KEEPING_PARTIAL_FILES: readonly string[] = ['download', 'vosk.install'];
+
 export const jobsContract = {
   'jobs.list': query(
     'List jobs, newest first',
@@ -47,7 +53,11 @@ export const jobsContract = {
     z.array(JobSchema),
   ),
   'jobs.get': query('One job by id', JobId, JobSchema),
-  'jobs.cancel': mutation('Cancel a queued, running, paused or interrupted job', JobId, JobSchema),
+  'jobs.cancel': mutation(
+    'Cancel a queued, running, paused or interrupted job. Partial downloads are kept for a later download of the same model to continue; discard: delete them',
+    JobId.extend({ discard: z.boolean().default(false) }),
+    JobSchema,
+  ),
   'jobs.pause': mutation('Pause a running job that supports resuming', JobId, JobSchema),
   'jobs.resume': mutation('Resume a paused or interrupted job from its checkpoint', JobId, JobSchema),
   'jobs.selftest': mutation(

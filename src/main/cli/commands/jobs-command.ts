@@ -32,13 +32,26 @@ function jobTable(jobs: JobDTO[]): string {
 }
 
 /** Commands that act on one job by id share their shape: call, print, done. */
-function jobAction(ctx: CliContext, name: string, description: string, method: 'jobs.cancel' | 'jobs.pause' | 'jobs.get'): Command {
+function jobAction(ctx: CliContext, name: string, description: string, method: 'jobs.pause' | 'jobs.get'): Command {
   return new Command(name)
     .description(description)
     .argument('<job-id>', 'the job id (see `model-center jobs list`)', parseJobId)
     .option('--json', 'print JSON')
     .action(async (id: number, _o, cmd: Command) => {
       const job = await ctx.getCore().invoke(method, { id });
+      printResult(ctx.io, ctx.json(cmd), job, describeJob);
+    });
+}
+
+/** `cancel` keeps a download's partial files for a later download of the same model, unless told to discard them. */
+function cancelCommand(ctx: CliContext, description: string): Command {
+  return new Command('cancel')
+    .description(description)
+    .argument('<job-id>', 'the job id (see `model-center jobs list`)', parseJobId)
+    .option('--discard', 'also delete its partial files (downloads, Vosk installs); by default a later download of the same model continues from them')
+    .option('--json', 'print JSON')
+    .action(async (id: number, opts: { discard?: boolean }, cmd: Command) => {
+      const job = await ctx.getCore().invoke('jobs.cancel', { id, discard: opts.discard === true });
       printResult(ctx.io, ctx.json(cmd), job, describeJob);
     });
 }
@@ -57,7 +70,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     });
   jobs.addCommand(jobAction(ctx, 'show', 'Show one job', 'jobs.get'));
   jobs.addCommand(jobAction(ctx, 'pause', 'Pause a running job that can resume', 'jobs.pause'));
-  jobs.addCommand(jobAction(ctx, 'cancel', 'Cancel a job', 'jobs.cancel'));
+  jobs.addCommand(cancelCommand(ctx, 'Cancel a job'));
   jobs
     .command('resume')
     .description('Resume a paused or interrupted job here and follow it to the end')
@@ -70,7 +83,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
       jobOutcome(final);
     });
 
-  program.addCommand(jobAction(ctx, 'cancel', 'Cancel a job (same as `jobs cancel`)', 'jobs.cancel'));
+  program.addCommand(cancelCommand(ctx, 'Cancel a job (same as `jobs cancel`)'));
 
   program
     .command('selftest')

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { DownloadParamsSchema, type DownloadParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { formatBytes } from '../../../shared/format-bytes';
 import type { CoreServices } from '../core-services';
 import type { JobKind } from '../jobs/job-kind';
 import { RateMeter } from '../jobs/rate-meter';
-import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, repoCache, snapshotFile, writeRef } from './hf-cache';
+import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, removeRepoCacheIfEmpty, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
-import { partialBytes, transferFile } from './resumable-transfer';
+import { partialBytes, removePartialFiles, transferFile } from './resumable-transfer';
 import { selectFiles } from './select-files';
 import { retryingFetch } from './retrying-fetch';
 
@@ -66,6 +67,19 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
     paramsSchema: DownloadParamsSchema,
     resumable: true,
     title: (p) => `Download ${p.repo}@${p.revision} (${p.variant})`,
+    async onCancel({ params, checkpoint, discard }) {
+      // Kept by default: a later download of the same model continues from them, as huggingface_hub's would.
+      if (!discard || !checkpoint) return undefined;
+      const other = core.jobStore.list({ states: ['queued', 'running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === params.repo);
+      if (other) return `Cancelled; its partial files are kept: job ${other.id} is downloading ${params.repo} from them.`;
+      const cache = repoCache(core.settings.values().hubCacheDir, params.repo);
+      const done = new Set(checkpoint.done);
+      let freed = 0;
+      for (const f of checkpoint.files) if (!done.has(f.path)) freed += await removePartialFiles(blobFile(cache, f.blob));
+      await removeRepoCacheIfEmpty(cache);
+      const kept = done.size > 0 ? ` The ${done.size} verified file(s) stay in the cache (\`model-center delete ${params.repo}\` removes them).` : '';
+      return `Cancelled; ${formatBytes(freed)} of partial files deleted.${kept}`;
+    },
     async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {
       if (core.offline) throw offlineError(params.repo);
       const settings = core.settings.values();

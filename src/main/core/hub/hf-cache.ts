@@ -36,6 +36,13 @@ export function safeRepoPath(p: string): string {
   return p;
 }
 
+/** Removes a repo's cache folder when it holds no snapshot and no blob (what a cancelled first download leaves). */
+export async function removeRepoCacheIfEmpty(cache: RepoCache): Promise<void> {
+  const entries = async (dir: string): Promise<string[]> => fs.promises.readdir(dir).catch(() => []);
+  if ((await entries(cache.snapshots)).length > 0 || (await entries(cache.blobs)).length > 0) return;
+  await fs.promises.rm(cache.root, { recursive: true, force: true });
+}
+
 export function blobFile(cache: RepoCache, blob: string): string {
   return path.join(cache.blobs, blob);
 }

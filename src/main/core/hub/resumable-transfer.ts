@@ -51,6 +51,21 @@ export async function transferFile(o: TransferOptions): Promise<void> {
   }
 }
 
+/** The partial files a transfer to `dest` keeps between runs (one stream's, or the segments' and their checkpoint). */
+export function partialFilesOf(dest: string): string[] {
+  return [`${dest}.incomplete`, `${dest}.parts.incomplete`, `${dest}.parts.json`, `${dest}.parts.json.tmp`];
+}
+
+/** Deletes the partial files of a transfer to `dest`; resolves with the bytes freed. */
+export async function removePartialFiles(dest: string): Promise<number> {
+  let freed = 0;
+  for (const f of partialFilesOf(dest)) {
+    freed += await sizeOf(f);
+    await fs.promises.rm(f, { force: true });
+  }
+  return freed;
+}
+
 /** Bytes of a file already on disk in its partial file(s): what a resumed download will not fetch again. */
 export async function partialBytes(dest: string, size: number): Promise<number> {
   try {

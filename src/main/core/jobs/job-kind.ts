@@ -29,6 +29,12 @@ export interface JobKind<P extends Record<string, unknown> = Record<string, unkn
   concurrency?: number;
   title(params: P): string;
   run(ctx: JobContext<P, C>): Promise<R>;
+  /**
+   * Called once the job is cancelled, in the process that cancelled it, whether it was running or stopped: drops
+   * what nothing will use any more (an unfinished multipart upload) and, with `discard`, what was kept for a
+   * later run (partial files). What it returns, if anything, becomes the job's message.
+   */
+  onCancel?(ctx: { params: P; checkpoint: C | null; discard: boolean; log: Logger }): Promise<string | undefined>;
 }
 
 /** Why a job's signal was aborted; decides the state it ends in. */

@@ -93,8 +93,29 @@ export class JobRunner {
     });
   }
 
-  cancel(id: number): Promise<JobDTO> {
-    return this.control(id, 'cancel');
+  /** Cancels the job, then lets its kind clean up (`discard`: its partial files too, see JobKind.onCancel). */
+  async cancel(id: number, options: { discard?: boolean } = {}): Promise<JobDTO> {
+    const dto = await this.control(id, 'cancel');
+    if (dto.state !== 'cancelled') return dto;
+    const job = this.get(id);
+    const kind = this.kinds.get(job.kind);
+    if (!kind?.onCancel) return dto;
+    const log = this.log.child(`job:${id}`);
+    try {
+      const message = await kind.onCancel({ params: parseInput(kind.paramsSchema, job.params, `job ${job.kind}`), checkpoint: job.checkpoint ?? null, discard: options.discard ?? false, log });
+      if (message) return this.patchMessage(id, message);
+    } catch (err) {
+      const why = toErrorDTO(err).message;
+      log.warn(`clean-up after cancel failed: ${why}`);
+      return this.patchMessage(id, `Cancelled, but cleaning up after it failed: ${why}`);
+    }
+    return dto;
+  }
+
+  private patchMessage(id: number, message: string): JobDTO {
+    const job = this.store.patch(id, { message });
+    this.emit(job);
+    return publicJob(job);
   }
 
   pause(id: number): Promise<JobDTO> {

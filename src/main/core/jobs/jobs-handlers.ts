@@ -7,7 +7,7 @@ export function createJobsHandlers(core: CoreServices): DomainHandlers<typeof jo
   return {
     'jobs.list': (input) => core.jobStore.list(input).map(publicJob),
     'jobs.get': ({ id }) => publicJob(core.jobs.get(id)),
-    'jobs.cancel': ({ id }) => core.jobs.cancel(id),
+    'jobs.cancel': ({ id, discard }) => core.jobs.cancel(id, { discard }),
     'jobs.pause': ({ id }) => core.jobs.pause(id),
     'jobs.resume': ({ id }) => core.jobs.resume(id),
     'jobs.selftest': (params) => core.jobs.start('selftest', params),

@@ -40,6 +40,14 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
     paramsSchema: PublishParamsSchema,
     resumable: true,
     title: (p) => `Publish ${p.models.join(', ')} to the model store`,
+    async onCancel({ checkpoint }) {
+      // A cancelled publish is never resumed: the upload a paused or interrupted run left would only stay billed.
+      const multipart = checkpoint?.multipart;
+      if (!multipart) return undefined;
+      const store = await openObjectStore(config.resolve(), core.env);
+      await store.abortUpload(multipart.key, multipart.uploadId);
+      return 'Cancelled; its unfinished upload was aborted in the store.';
+    },
     async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {
       const cfg = config.resolve();
       const store = await openObjectStore(cfg, core.env);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseVoskRef, VOSK_NAME_RE, type VoskInstallResultDTO } from '../../../shared/contract';
 import { AppError, toErrorDTO } from '../../../shared/errors';
+import { formatBytes } from '../../../shared/format-bytes';
 import type { CoreServices } from '../core-services';
 import { dirSize } from '../detect/fs-walk';
 import { activeJobs, voskNameOfUrl } from '../detect/in-use';
@@ -82,6 +83,14 @@ export function voskInstallJob(core: CoreServices): JobKind<Params, Checkpoint, 
     paramsSchema: Params,
     resumable: true,
     title: (p) => `Vosk install ${stagingName(p.url)}`,
+    async onCancel({ params, discard }) {
+      if (!discard) return undefined;
+      const name = stagingName(params.url);
+      const other = activeVoskInstall(core, name);
+      if (other) return `Cancelled; its partial download is kept: job ${other.id} installs ${name} from it.`;
+      const freed = await new StagedZip(path.join(root, '.downloads'), name).discard();
+      return `Cancelled; ${formatBytes(freed)} of partial download deleted.`;
+    },
     async run({ jobId, params, checkpoint, signal, report, saveCheckpoint, log }) {
       let installed = checkpoint?.installed;
       // Killed between the rename and its record: the folder in place is this job's own work.

@@ -8,6 +8,7 @@ import { useDialogKeys } from './use-dialog-keys';
 export function ConfirmDialog({
   title,
   confirmLabel,
+  dismissLabel = 'Cancel',
   busy = false,
   onConfirm,
   onCancel,
@@ -16,6 +17,8 @@ export function ConfirmDialog({
 }: {
   title: string;
   confirmLabel: string;
+  /** The button that closes without acting. */
+  dismissLabel?: string;
   busy?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -32,7 +35,7 @@ export function ConfirmDialog({
         <div className="modal-body">{children}</div>
         <div className="row modal-actions">
           <button ref={cancelRef} onClick={onCancel} disabled={busy} data-testid={`${testId}-cancel`}>
-            Cancel
+            {dismissLabel}
           </button>
           <button className="danger" onClick={onConfirm} disabled={busy} data-testid={`${testId}-confirm`}>
             {busy ? 'Working…' : confirmLabel}
