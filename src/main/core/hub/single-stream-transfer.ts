@@ -58,6 +58,8 @@ export async function transferSingle(o: TransferOptions, client: HttpClient, spl
           hash.advance(o.size);
           return;
         }
+        // Started before the request: a hash worker takes ~50 ms to boot, which the round trip then hides.
+        hash ??= hashFor(o, incomplete);
         const attempt = new Attempt(o);
         let fh: fs.promises.FileHandle | undefined;
         try {
