@@ -131,6 +131,23 @@ describe('segmented transfer of a large file', () => {
     expect(refetched).toBe(SIZE - saved.reduce((a, b) => a + b, 0));
   });
 
+  it('abandons a connection whose server stops sending after stallMs, and continues from the bytes it had', async () => {
+    hub.setFault(REPO, FILE, { kind: 'stall', afterBytes: 300_000 });
+    const t0 = Date.now();
+    // One stream: the stall is the only thing that can end the first request.
+    await transferFile(options({ stallMs: 400, segments: { ...FIXED, minFileBytes: Infinity } }));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(fs.readFileSync(dest()).equals(content)).toBe(true);
+    expect(leftovers()).toEqual([]);
+    await hub.settled();
+    const [held, resumed, ...more] = [...cdn()].sort((a, b) => a.at - b.at);
+    expect(held).toMatchObject({ range: undefined, status: -1 });
+    expect(more).toEqual([]);
+    expect(resumed!.status).toBe(206);
+    expect(rangeStart(resumed!)).toBeGreaterThan(0);
+    expect(rangeStart(resumed!)).toBeLessThanOrEqual(300_000);
+  });
+
   it('cancel cuts every connection at once and keeps the segments for a later resume', async () => {
     hub.setFault(REPO, FILE, { kind: 'trickle', chunkBytes: 16 * 1024, delayMs: 10 });
     const ac = new AbortController();

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 export type HubFault =
   /** Send this many bytes of the body, then destroy the socket; `times` requests do this (default 1). */
   | { kind: 'drop'; afterBytes: number; times?: number }
+  /** Send this many bytes of the body, then nothing more, holding the connection open; `times` requests do this (default 1). */
+  | { kind: 'stall'; afterBytes: number; times?: number }
   /** Send the body in small chunks with a pause between them (for cancel and progress tests). */
   | { kind: 'trickle'; chunkBytes: number; delayMs: number }
   /** Serve wrong bytes (same length) on every request. */

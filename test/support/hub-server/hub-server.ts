@@ -185,6 +185,12 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       });
       return;
     }
+    if (fault?.kind === 'stall' && state && state.used < (fault.times ?? 1)) {
+      state.used++;
+      // The answer never ends: the client's stall watchdog has to notice and cut it.
+      res.write(slice.subarray(0, fault.afterBytes));
+      return;
+    }
     if (fault?.kind === 'trickle') {
       for (let off = 0; off < slice.length; off += fault.chunkBytes) {
         if (res.destroyed || req.destroyed) return;
