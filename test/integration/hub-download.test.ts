@@ -301,6 +301,10 @@ describe('hub downloads against the loopback hub', () => {
     const { checkFreeSpace } = await import('../../src/main/core/hub/download-job');
     await expect(checkFreeSpace(home, 1)).resolves.toBeUndefined();
     await expect(checkFreeSpace(home, Number.MAX_SAFE_INTEGER)).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(home) });
+    // Just under what is free: refused all the same, for the margin the message names.
+    const st = fs.statfsSync(home);
+    const free = Number(st.bavail) * Number(st.bsize);
+    await expect(checkFreeSpace(home, free - 1_000_000)).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(/plus a [\d.]+ MB safety margin/) });
   });
 
   it('refuses the network when HF_HUB_OFFLINE is set', async () => {

@@ -42,17 +42,32 @@ export function hubAccess(core: CoreServices): HubAccess {
   return { hubUrl: core.settings.values().hubEndpoint.replace(/\/+$/, ''), accessToken: core.settings.hfToken(), fetch: hubFetch };
 }
 
-/** Refuses to start when the disk of `dir` has less free space than the bytes still to fetch (and unpack). */
+/**
+ * Room kept free beyond the bytes to write: the filesystem's own metadata, and whatever else writes to the disk
+ * while a long download runs. A full disk mid-download fails it late; refusing at the start costs nothing.
+ */
+export function freeSpaceMargin(needed: number): number {
+  return Math.max(64 * 1024 * 1024, Math.ceil(needed * 0.01));
+}
+
+/** Refuses to start when the disk of `dir` has less free space than the bytes still to fetch (and unpack) plus a margin. */
 export async function checkFreeSpace(
   dir: string,
   needed: number,
   hint = 'Free some space (`model-center delete <model>` removes downloaded models) or point HF_HUB_CACHE at a larger disk.',
 ): Promise<void> {
+  // Nothing to write (every file is in place): a full disk must not stop a re-check.
+  if (needed <= 0) return;
+  const margin = freeSpaceMargin(needed);
   const st = await fs.promises.statfs(dir);
   const free = Number(st.bavail) * Number(st.bsize);
-  if (free < needed) {
+  if (free < needed + margin) {
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-    throw new AppError('DISK_FULL', `Not enough free space in ${dir}: the download needs ${mb(needed)}, ${mb(free)} are free.`, { hint });
+    throw new AppError(
+      'DISK_FULL',
+      `Not enough free space in ${dir}: the download needs ${mb(needed + margin)} (${mb(needed)} to write plus a ${mb(margin)} safety margin), ${mb(free)} are free.`,
+      { hint },
+    );
   }
 }
 
