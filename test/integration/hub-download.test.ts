@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
@@ -7,7 +8,8 @@ import { JOB_KINDS_KEEPING_PARTIAL_FILES, type JobDTO } from '../../src/shared/c
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
-import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { CLI } from '../support/run-cli';
+import { makeTempDir, openTestCore, removeDir, testEnv } from '../support/temp-home';
 import { waitFor } from '../support/wait-for';
 
 const REPO = 'acme/mini-embed';
@@ -42,6 +44,25 @@ const commitOf = (repo = REPO): string => hub.repos.get(repo)!.branches.get('mai
 async function download(c: Core, input: Parameters<Core['invoke']>[1] & object): Promise<JobDTO> {
   const job = await c.invoke('hub.download', input as { repo: string });
   return c.jobs.waitForSettled(job.id);
+}
+
+const repoDir = (): string => path.join(cacheDir(), 'models--acme--mini-embed');
+const onnxBlob = (): string => path.join(repoDir(), 'blobs', sha256(mainFile('onnx/model.onnx')));
+
+/**
+ * The cache as @huggingface/hub's scanner reads it after a download that had to retry or resume: no warnings, one
+ * revision at the commit, every file it sees (and the nested LFS file it does not) with the Hub's bytes, and no
+ * partial file left behind.
+ */
+async function expectCleanCache(): Promise<void> {
+  const scan = await scanCacheDir(cacheDir());
+  expect(scan.warnings).toEqual([]);
+  const revs = [...(scan.repos.find((r) => r.id.name === REPO)?.revisions ?? [])];
+  expect(revs.map((r) => r.commitOid)).toEqual([commitOf()]);
+  expect(revs[0]!.files.length).toBeGreaterThan(0);
+  for (const f of revs[0]!.files) expect(fs.readFileSync(f.blob.path).equals(mainFile(path.basename(f.path)))).toBe(true);
+  expect(fs.readFileSync(path.join(repoDir(), 'snapshots', commitOf(), 'onnx', 'model.onnx')).equals(mainFile('onnx/model.onnx'))).toBe(true);
+  expect(fs.readdirSync(path.join(repoDir(), 'blobs')).filter((b) => b.includes('.'))).toEqual([]);
 }
 
 
@@ -103,6 +124,7 @@ describe('hub downloads against the loopback hub', () => {
     const starts = cdn.filter((r) => r.range && /^bytes=\d+-$/.test(r.range)).map((r) => Number(/\d+/.exec(r.range!)![0]));
     expect(starts.some((s) => s > 0 && s <= 1_000_000)).toBe(true);
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    await expectCleanCache();
   });
 
   it('fails on corrupted bytes naming the file and both hashes, leaving no blob', async () => {
@@ -124,6 +146,7 @@ describe('hub downloads against the loopback hub', () => {
     const final = await download(core, { repo: REPO });
     expect(final.state).toBe('done');
     expect(hub.requests.filter((r) => r.url.endsWith('/config.json') && r.status === 500)).toHaveLength(2);
+    await expectCleanCache();
   });
 
   it('rides out an overloaded Hub: metadata calls answered 503 are tried again', async () => {
@@ -186,6 +209,7 @@ describe('hub downloads against the loopback hub', () => {
     expect(final.state).toBe('done');
     expect(hub.requests.some((r) => r.url.startsWith('/cdn-lfs/') && r.range !== undefined)).toBe(true);
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    await expectCleanCache();
   });
 
   it('cancels mid-transfer; a new download continues from the partial file', async () => {
@@ -295,6 +319,41 @@ describe('hub downloads against the loopback hub', () => {
     const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/') && r.status !== -1);
     expect(cdn.map((r) => r.range ?? 'none')).not.toContain('none');
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    await expectCleanCache();
+  });
+
+  it('a download whose process was killed is found interrupted, and resumes with a Range request to a clean cache', async () => {
+    // ~800 kB/s: the CLI's download is seconds from its end when it is killed.
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 16 * 1024, delayMs: 20 });
+    const child = spawn(process.execPath, [CLI, 'download', REPO], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...testEnv(home, { HF_ENDPOINT: hub.url }) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((r) => child.on('close', r));
+    // Received bytes reach the disk a 1 MiB slab at a time: kill once some are there, for the resume to keep.
+    const partial = `${onnxBlob()}.incomplete`;
+    let id = 0;
+    try {
+      id = (await waitFor(() => ((fs.statSync(partial, { throwIfNoEntry: false })?.size ?? 0) > 0 ? core.jobStore.list({ states: ['running'], limit: 1 })[0] : undefined), 60_000)).id;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await exited;
+    await core.close();
+    hub.setFault(REPO, 'onnx/model.onnx', null);
+    core = openTestCore(home, { HF_ENDPOINT: hub.url });
+    expect(core.jobStore.require(id).state).toBe('interrupted');
+    const resumedAt = Date.now();
+    core.jobs.resume(id);
+    const final = await core.jobs.waitForSettled(id);
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    // The killed process's cut request may be logged late: only this run's count.
+    const cdn = hub.requests.filter((r) => r.url.startsWith('/cdn-lfs/') && r.at >= resumedAt);
+    expect(cdn.length).toBeGreaterThan(0);
+    expect(cdn.every((r) => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    await expectCleanCache();
   });
 
   it('refuses to start when the disk has less free space than the download needs', async () => {
