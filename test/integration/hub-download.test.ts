@@ -4,6 +4,7 @@ import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
+import type { FileBytes } from '../../src/main/core/hub/download-progress';
 import { JOB_KINDS_KEEPING_PARTIAL_FILES, type JobDTO } from '../../src/shared/contract';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
@@ -48,6 +49,8 @@ async function download(c: Core, input: Parameters<Core['invoke']>[1] & object):
 
 const repoDir = (): string => path.join(cacheDir(), 'models--acme--mini-embed');
 const onnxBlob = (): string => path.join(repoDir(), 'blobs', sha256(mainFile('onnx/model.onnx')));
+const fileDetail = (id: number, file: string): FileBytes | undefined =>
+  (core.jobStore.require(id).detail as { files?: FileBytes[] } | null)?.files?.find((f) => f.path === file);
 
 /**
  * The cache as @huggingface/hub's scanner reads it after a download that had to retry or resume: no warnings, one
@@ -354,6 +357,20 @@ describe('hub downloads against the loopback hub', () => {
     expect(cdn.every((r) => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true);
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
     await expectCleanCache();
+  });
+
+  it('lists each file in flight with its own bytes', async () => {
+    hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
+    const job = await core.invoke('hub.download', { repo: REPO });
+    const entry = await waitFor(() => {
+      const f = fileDetail(job.id, 'onnx/model.onnx');
+      return f && f.bytesDone > 0 ? f : undefined;
+    });
+    expect(entry.bytesTotal).toBe(mainFile('onnx/model.onnx').length);
+    expect(entry.bytesDone).toBeLessThan(entry.bytesTotal);
+    const files = (core.jobStore.require(job.id).detail as { files: FileBytes[] }).files;
+    expect(files.length).toBeLessThanOrEqual(core.settings.values().downloadConcurrency);
+    await core.invoke('jobs.cancel', { id: job.id });
   });
 
   it('refuses to start when the disk has less free space than the download needs', async () => {

@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format-bytes';
 import type { CoreServices } from '../core-services';
 import type { JobKind } from '../jobs/job-kind';
-import { RateMeter } from '../jobs/rate-meter';
+import { DownloadProgress } from './download-progress';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, removeRepoCacheIfEmpty, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
@@ -121,45 +121,18 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       // pinned to a commit, but its own scanner copes): an empty one keeps both scanners happy.
       await fs.promises.mkdir(cache.refs, { recursive: true });
       const done = new Set(plan.done);
-      const sizes = new Map<string, number>();
       let remaining = 0;
       for (const f of plan.files) {
         const have = await fs.promises.stat(blobFile(cache, f.blob)).then((s) => s.size, () => -1);
-        if (done.has(f.path) || have === f.size) sizes.set(f.path, f.size);
-        else remaining += f.size - (await partialBytes(blobFile(cache, f.blob), f.size));
+        if (!done.has(f.path) && have !== f.size) remaining += f.size - (await partialBytes(blobFile(cache, f.blob), f.size));
       }
       await checkFreeSpace(cache.blobs, remaining);
       const total = plan.files.reduce((s, f) => s + f.size, 0);
       report({ progress: 10, phase: 'prepare', message: `${plan.files.length} files, ${total} bytes`, detail: { bytesDone: 0, bytesTotal: total } });
 
       // Transfer: a pool of workers over the files not yet in place.
-      const meter = new RateMeter();
-      const current = new Set<string>();
-      const bytesDone = (): number => [...sizes.values()].reduce((s, n) => s + n, 0);
-      let lastReport = 0;
-      const progress = (force = false): void => {
-        const now = Date.now();
-        if (!force && now - lastReport < 100) return;
-        lastReport = now;
-        // Sampled at report time only: transfers call this for every chunk, thousands of times a second.
-        const doneBytes = bytesDone();
-        meter.add(doneBytes);
-        const speed = meter.rate();
-        report({
-          progress: 10 + (total > 0 ? (doneBytes / total) * 80 : 80),
-          phase: 'transfer',
-          message: current.size ? `Downloading ${[...current].join(', ')}` : 'Downloading',
-          detail: {
-            bytesDone: doneBytes,
-            bytesTotal: total,
-            speed: Math.round(speed),
-            eta: speed > 0 ? Math.round((total - doneBytes) / speed) : null,
-            currentFile: [...current][0] ?? null,
-            filesDone: done.size,
-            filesTotal: plan.files.length,
-          },
-        });
-      };
+      const progress = new DownloadProgress(plan.files, report);
+      for (const p of done) progress.complete(p);
       const queue = plan.files.filter((f) => !done.has(f.path));
       const headers: Record<string, string> = access.accessToken ? { Authorization: `Bearer ${access.accessToken}` } : {};
       // The first file that fails stops the others: its error is the job's.
@@ -169,28 +142,29 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       const worker = async (): Promise<void> => {
         for (let f = queue.shift(); f; f = queue.shift()) {
           workerSignal.throwIfAborted();
-          current.add(f.path);
+          const file = f;
+          progress.start(file.path);
           await transferFile({
-            url: resolveUrl(access.hubUrl, params.repo, plan.commit, f.path),
+            url: resolveUrl(access.hubUrl, params.repo, plan.commit, file.path),
             headers,
-            dest: blobFile(cache, f.blob),
-            size: f.size,
-            algorithm: f.algorithm,
-            expected: f.blob,
-            label: f.path,
+            dest: blobFile(cache, file.blob),
+            size: file.size,
+            algorithm: file.algorithm,
+            expected: file.blob,
+            label: file.path,
             repo: params.repo,
             hubUrl: access.hubUrl,
             signal: workerSignal,
             onProgress: (n) => {
-              sizes.set(f!.path, n);
-              progress();
+              progress.received(file.path, n);
+              progress.send();
             },
           });
-          await linkSnapshotFile(cache, plan.commit, f.path, f.blob);
-          current.delete(f.path);
-          done.add(f.path);
+          await linkSnapshotFile(cache, plan.commit, file.path, file.blob);
+          progress.complete(file.path);
+          done.add(file.path);
           saveCheckpoint({ ...plan, done: [...done] });
-          progress(true);
+          progress.send(true);
         }
       };
       const workers = Math.max(1, Math.min(settings.downloadConcurrency, queue.length));
