@@ -4,6 +4,7 @@ import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
+import type { DownloadResult } from '../../src/main/core/hub/download-job';
 import type { FileBytes } from '../../src/main/core/hub/download-progress';
 import { JOB_KINDS_KEEPING_PARTIAL_FILES, type JobDTO } from '../../src/shared/contract';
 import { sentenceRepo } from '../support/hub-server/fixtures';
@@ -357,6 +358,29 @@ describe('hub downloads against the loopback hub', () => {
     expect(cdn.every((r) => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true);
     expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
     await expectCleanCache();
+  });
+
+  it('repairs a damaged blob on the next download, fetching only that file', async () => {
+    expect((await download(core, { repo: REPO })).state).toBe('done');
+    // Same size, one byte flipped: what a bad disk or an interrupted copy leaves, and what a size check misses.
+    const bytes = fs.readFileSync(onnxBlob());
+    bytes[123_456] = bytes[123_456]! ^ 0xff;
+    fs.writeFileSync(onnxBlob(), bytes);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(false);
+    hub.requests.length = 0;
+    const repaired = await download(core, { repo: REPO });
+    expect(repaired.state).toBe('done');
+    expect(repaired.message).toBe('Downloaded 8 files (1 repaired: onnx/model.onnx).');
+    expect((core.jobStore.require(repaired.id).result as DownloadResult).repaired).toEqual(['onnx/model.onnx']);
+    const fetched = hub.requests.filter((r) => r.url.includes('/resolve/') || r.url.startsWith('/cdn-lfs/')).map((r) => r.url);
+    expect(fetched).toEqual([`/${REPO}/resolve/${commitOf()}/onnx/model.onnx`, `/cdn-lfs/${sha256(mainFile('onnx/model.onnx'))}`]);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
+    await expectCleanCache();
+    // Intact blobs are checked, not fetched.
+    hub.requests.length = 0;
+    const again = await download(core, { repo: REPO });
+    expect(again.message).toBe('Downloaded 8 files.');
+    expect(hub.requests.filter((r) => r.url.includes('/resolve/') || r.url.startsWith('/cdn-lfs/'))).toEqual([]);
   });
 
   it('lists each file in flight with its own bytes', async () => {

@@ -4,11 +4,12 @@ import { AppError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format-bytes';
 import type { CoreServices } from '../core-services';
 import type { JobKind } from '../jobs/job-kind';
+import { sortCachedFiles } from './blob-recheck';
 import { DownloadProgress } from './download-progress';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, removeRepoCacheIfEmpty, repoCache, snapshotFile, writeRef } from './hf-cache';
 import { listRepoFiles, resolveCommit, resolveUrl, type HubAccess, type RemoteFile } from './hub-client';
 import type { HubStore } from './hub-store';
-import { partialBytes, removePartialFiles, transferFile } from './resumable-transfer';
+import { removePartialFiles, transferFile } from './resumable-transfer';
 import { selectFiles } from './select-files';
 import { retryingFetch } from './retrying-fetch';
 
@@ -19,6 +20,8 @@ export interface DownloadCheckpoint {
   commit: string;
   files: RemoteFile[];
   done: string[];
+  /** Files whose blob was in the cache but damaged, deleted to be fetched again (kept for the final message). */
+  repaired?: string[];
 }
 
 export interface DownloadResult {
@@ -27,6 +30,13 @@ export interface DownloadResult {
   files: number;
   bytes: number;
   snapshotPath: string;
+  /** Files that were in the cache but failed their hash, and were fetched again. */
+  repaired: string[];
+}
+
+export function downloadedMessage(r: DownloadResult): string {
+  const repaired = r.repaired.length ? ` (${r.repaired.length} repaired: ${r.repaired.join(', ')})` : '';
+  return `Downloaded ${r.files} files${repaired}.`;
 }
 
 export function offlineError(repo: string): AppError {
@@ -82,6 +92,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
     paramsSchema: DownloadParamsSchema,
     resumable: true,
     title: (p) => `Download ${p.repo}@${p.revision} (${p.variant})`,
+    doneMessage: downloadedMessage,
     async onCancel({ params, checkpoint, discard }) {
       // Kept by default: a later download of the same model continues from them, as huggingface_hub's would.
       if (!discard || !checkpoint) return undefined;
@@ -121,14 +132,26 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       // pinned to a commit, but its own scanner copes): an empty one keeps both scanners happy.
       await fs.promises.mkdir(cache.refs, { recursive: true });
       const done = new Set(plan.done);
-      let remaining = 0;
-      for (const f of plan.files) {
-        const have = await fs.promises.stat(blobFile(cache, f.blob)).then((s) => s.size, () => -1);
-        if (!done.has(f.path) && have !== f.size) remaining += f.size - (await partialBytes(blobFile(cache, f.blob), f.size));
+      const repaired = new Set(plan.repaired ?? []);
+      // A blob of the right size that this download did not verify may still be damaged: hash it before trusting it.
+      const { intact, damaged, remaining } = await sortCachedFiles(cache, plan.files, done, signal, (p) =>
+        report({ progress: 5 + (p.bytesDone / Math.max(1, p.bytesTotal)) * 5, phase: 'prepare', message: `Checking ${p.file.path}, already in the cache` }),
+      );
+      for (const d of damaged) {
+        repaired.add(d.file.path);
+        log.warn(`${d.file.path} of ${params.repo} in the cache is damaged (expected ${d.file.algorithm} ${d.file.blob}, got ${d.actual}); fetching it again`);
       }
+      for (const f of intact) done.add(f.path);
+      plan = { ...plan, done: [...done], repaired: [...repaired] };
+      if (intact.length + damaged.length > 0) saveCheckpoint(plan);
       await checkFreeSpace(cache.blobs, remaining);
       const total = plan.files.reduce((s, f) => s + f.size, 0);
-      report({ progress: 10, phase: 'prepare', message: `${plan.files.length} files, ${total} bytes`, detail: { bytesDone: 0, bytesTotal: total } });
+      report({
+        progress: 10,
+        phase: 'prepare',
+        message: `${plan.files.length} files, ${total} bytes${damaged.length ? `; fetching again the damaged ${damaged.map((d) => d.file.path).join(', ')}` : ''}`,
+        detail: { bytesDone: 0, bytesTotal: total },
+      });
 
       // Transfer: a pool of workers over the files not yet in place.
       const progress = new DownloadProgress(plan.files, report);
@@ -205,9 +228,17 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
         files: plan.files.map((f) => ({ path: f.path, size: f.size, blob: f.blob })),
         cacheDir,
       });
-      log.info(`downloaded ${params.repo}@${plan.commit} (${plan.files.length} files, ${total} bytes)`);
-      report({ progress: 100, phase: 'verify', message: `Downloaded ${plan.files.length} files` });
-      return { repo: params.repo, commit: plan.commit, files: plan.files.length, bytes: total, snapshotPath: rec.snapshotPath };
+      log.info(`downloaded ${params.repo}@${plan.commit} (${plan.files.length} files, ${total} bytes${repaired.size ? `, repaired ${[...repaired].join(', ')}` : ''})`);
+      const result: DownloadResult = {
+        repo: params.repo,
+        commit: plan.commit,
+        files: plan.files.length,
+        bytes: total,
+        snapshotPath: rec.snapshotPath,
+        repaired: [...repaired],
+      };
+      report({ progress: 100, phase: 'verify', message: downloadedMessage(result) });
+      return result;
     },
   };
 }

@@ -9,11 +9,16 @@ export function createContentHash(algorithm: HashAlgorithm, size: number): Hash 
 }
 
 /** sha256 of the content (LFS files), or the git blob id sha1("blob <len>\0" + content) (regular files). */
-export async function hashFile(file: string, algorithm: HashAlgorithm, signal?: AbortSignal): Promise<string> {
+export async function hashFile(file: string, algorithm: HashAlgorithm, signal?: AbortSignal, onBytes?: (hashed: number) => void): Promise<string> {
   const size = (await fs.promises.stat(file)).size;
   const h = createContentHash(algorithm, size);
   const stream = fs.createReadStream(file, { highWaterMark: 1024 * 1024, signal });
-  for await (const chunk of stream) h.update(chunk as Buffer);
+  let hashed = 0;
+  for await (const chunk of stream) {
+    h.update(chunk as Buffer);
+    hashed += (chunk as Buffer).length;
+    onBytes?.(hashed);
+  }
   return h.digest('hex');
 }
 

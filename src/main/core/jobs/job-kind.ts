@@ -29,6 +29,8 @@ export interface JobKind<P extends Record<string, unknown> = Record<string, unkn
   concurrency?: number;
   title(params: P): string;
   run(ctx: JobContext<P, C>): Promise<R>;
+  /** The message a finished job keeps (default "Done"): what the work found worth saying, e.g. what it repaired. */
+  doneMessage?(result: R): string;
   /**
    * Called once the job is cancelled, in the process that cancelled it, whether it was running or stopped: drops
    * what nothing will use any more (an unfinished multipart upload) and, with `discard`, what was kept for a

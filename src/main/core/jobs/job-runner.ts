@@ -290,7 +290,7 @@ export class JobRunner {
         });
         this.flush(job.id);
         if (controller.signal.aborted) throw controller.signal.reason;
-        this.finish(job.id, { state: 'done', progress: 100, result: result ?? null, message: 'Done', control: null });
+        this.finish(job.id, { state: 'done', progress: 100, result: result ?? null, message: kind.doneMessage?.(result) ?? 'Done', control: null });
       } catch (err) {
         this.flush(job.id);
         const reason = abortReason(controller.signal);
