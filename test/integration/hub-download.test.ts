@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import type { DownloadResult } from '../../src/main/core/hub/download-job';
 import type { FileBytes } from '../../src/main/core/hub/download-progress';
@@ -34,6 +34,7 @@ beforeEach(() => {
   hub.requests.length = 0;
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await core.close();
   for (const repo of [REPO, GATED]) for (const f of hub.repos.get(repo)!.branches.get('main')!.files.keys()) hub.setFault(repo, f, null);
   removeDir(home);
@@ -395,6 +396,19 @@ describe('hub downloads against the loopback hub', () => {
     const files = (core.jobStore.require(job.id).detail as { files: FileBytes[] }).files;
     expect(files.length).toBeLessThanOrEqual(core.settings.values().downloadConcurrency);
     await core.invoke('jobs.cancel', { id: job.id });
+  });
+
+  it('copies where the cache folder refuses symlinks, and says so', async () => {
+    vi.spyOn(fs.promises, 'symlink').mockRejectedValue(Object.assign(new Error('operation not permitted'), { code: 'EPERM' }));
+    const final = await download(core, { repo: REPO });
+    expect(final.state).toBe('done');
+    expect(final.message).toMatch(/^Downloaded 8 files\. Symlinks are not allowed in /);
+    expect(final.message).toContain(cacheDir());
+    expect(final.message).toMatch(/copies of the blobs instead of links.*twice its size on disk/);
+    const snap = path.join(repoDir(), 'snapshots', commitOf(), 'onnx', 'model.onnx');
+    expect(fs.lstatSync(snap).isSymbolicLink()).toBe(false);
+    expect(fs.readFileSync(snap).equals(mainFile('onnx/model.onnx'))).toBe(true);
+    expect((await core.invoke('hub.verify', { repo: REPO })).ok).toBe(true);
   });
 
   it('refuses to start when the disk has less free space than the download needs', async () => {

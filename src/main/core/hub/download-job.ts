@@ -32,11 +32,20 @@ export interface DownloadResult {
   snapshotPath: string;
   /** Files that were in the cache but failed their hash, and were fetched again. */
   repaired: string[];
+  /** The cache folder refused symlinks: snapshot files are copies of their blobs. */
+  symlinksRefused: boolean;
 }
 
-export function downloadedMessage(r: DownloadResult): string {
+export function symlinksRefused(cacheDir: string): string {
+  return (
+    `Symlinks are not allowed in ${cacheDir} (Windows without Developer Mode, or a FAT/exFAT drive), so the snapshot ` +
+    'holds copies of the blobs instead of links, as huggingface_hub does there: the model takes twice its size on disk.'
+  );
+}
+
+export function downloadedMessage(r: DownloadResult, cacheDir: string): string {
   const repaired = r.repaired.length ? ` (${r.repaired.length} repaired: ${r.repaired.join(', ')})` : '';
-  return `Downloaded ${r.files} files${repaired}.`;
+  return `Downloaded ${r.files} files${repaired}.${r.symlinksRefused ? ` ${symlinksRefused(cacheDir)}` : ''}`;
 }
 
 export function offlineError(repo: string): AppError {
@@ -92,7 +101,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
     paramsSchema: DownloadParamsSchema,
     resumable: true,
     title: (p) => `Download ${p.repo}@${p.revision} (${p.variant})`,
-    doneMessage: downloadedMessage,
+    doneMessage: (r) => downloadedMessage(r, core.settings.values().hubCacheDir),
     async onCancel({ params, checkpoint, discard }) {
       // Kept by default: a later download of the same model continues from them, as huggingface_hub's would.
       if (!discard || !checkpoint) return undefined;
@@ -204,20 +213,25 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
 
       // Verify: every file in the snapshot resolves to a blob of the listed size; then refs and the record.
       report({ progress: 90, phase: 'verify', message: 'Checking the snapshot', detail: { bytesDone: total, bytesTotal: total } });
+      let copied = 0;
       for (const [i, f] of plan.files.entries()) {
         signal.throwIfAborted();
-        const st = await fs.promises.stat(snapshotFile(cache, plan.commit, f.path)).catch(() => undefined);
+        const snap = snapshotFile(cache, plan.commit, f.path);
+        const st = await fs.promises.stat(snap).catch(() => undefined);
         if (!st || st.size !== f.size) {
           await linkSnapshotFile(cache, plan.commit, f.path, f.blob);
-          const again = await fs.promises.stat(snapshotFile(cache, plan.commit, f.path)).catch(() => undefined);
+          const again = await fs.promises.stat(snap).catch(() => undefined);
           if (!again || again.size !== f.size) {
             throw new AppError('INTEGRITY', `${f.path} of ${params.repo} is missing or has the wrong size in the cache after download.`, {
               hint: 'Run the download again.',
             });
           }
         }
+        // Counted here rather than where links are made: a resumed job made only some of them.
+        if (!(await fs.promises.lstat(snap)).isSymbolicLink()) copied++;
         report({ progress: 90 + ((i + 1) / plan.files.length) * 9, phase: 'verify' });
       }
+      if (copied > 0) log.warn(symlinksRefused(cacheDir));
       // As huggingface_hub: a branch or tag gets a ref; a commit sha needs none.
       if (!isCommitSha(params.revision)) await writeRef(cache, params.revision, plan.commit);
       const rec = store.record({
@@ -236,8 +250,9 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
         bytes: total,
         snapshotPath: rec.snapshotPath,
         repaired: [...repaired],
+        symlinksRefused: copied > 0,
       };
-      report({ progress: 100, phase: 'verify', message: downloadedMessage(result) });
+      report({ progress: 100, phase: 'verify', message: downloadedMessage(result, cacheDir) });
       return result;
     },
   };

@@ -55,7 +55,11 @@ export function snapshotFile(cache: RepoCache, commit: string, repoPath: string)
   return path.join(snapshotDir(cache, commit), ...safeRepoPath(repoPath).split('/'));
 }
 
-/** Points `snapshots/<commit>/<path>` at its blob with a relative symlink (a copy where links are not allowed). */
+/**
+ * Points `snapshots/<commit>/<path>` at its blob with a relative symlink. Where links are not allowed (Windows
+ * without Developer Mode, FAT/exFAT drives) it copies the blob, so the file takes its space twice; huggingface_hub
+ * moves a new blob there instead, but the rest of Model Center (verify, status, resume, repair) reads `blobs/<hash>`.
+ */
 export async function linkSnapshotFile(cache: RepoCache, commit: string, repoPath: string, blob: string): Promise<void> {
   const link = snapshotFile(cache, commit, repoPath);
   const target = blobFile(cache, blob);
