@@ -80,6 +80,20 @@ export const VerifyResultSchema = z.object({
 });
 export type VerifyResultDTO = z.infer<typeof VerifyResultSchema>;
 
+export const RepoFilesSchema = z.object({
+  repo: z.string(),
+  /** What was asked for (branch, tag or sha). */
+  revision: z.string(),
+  /** The commit the revision points to now: a download started next fetches these files. */
+  commit: z.string(),
+  files: z.array(z.object({ path: z.string(), size: z.number().int().min(0), lfs: z.boolean() })),
+  /** Per ONNX variant, what a download of it fetches (without --include); unavailable when the repo has no such model. */
+  variants: z.array(z.object({ variant: VariantSchema, files: z.array(z.string()), bytes: z.number().int().min(0), available: z.boolean() })),
+  /** The repo has modules.json or sentence_bert_config.json. */
+  sentenceTransformers: z.boolean(),
+});
+export type RepoFilesDTO = z.infer<typeof RepoFilesSchema>;
+
 const ModelRef = z.object({ repo: RepoIdSchema, revision: RevisionSchema.optional() });
 
 export const hubContract = {
@@ -92,4 +106,9 @@ export const hubContract = {
     z.object({ repo: z.string(), commits: z.array(z.string()), bytesFreed: z.number().int().min(0), removedModel: z.boolean() }),
   ),
   'hub.listDownloaded': query('Models downloaded into the Hub cache by Model Center', z.object({}), z.array(DownloadedModelSchema)),
+  'hub.files': query(
+    "A repo's files with sizes at a revision, and what each ONNX variant would download; nothing is downloaded",
+    z.object({ repo: RepoIdSchema, revision: RevisionSchema.default('main') }),
+    RepoFilesSchema,
+  ),
 };

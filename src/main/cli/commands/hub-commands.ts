@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { VARIANTS, type DownloadedModelDTO, type JobDTO, type Variant, type VerifyResultDTO } from '../../../shared/contract';
+import { VARIANTS, type DownloadedModelDTO, type JobDTO, type RepoFilesDTO, type Variant, type VerifyResultDTO } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
@@ -24,6 +24,22 @@ function describeDownload(job: JobDTO): string {
 function describeVerify(v: VerifyResultDTO): string {
   const rows = v.files.map((f) => [f.ok ? 'ok' : 'FAIL', f.path, f.algorithm, f.ok ? f.expected.slice(0, 16) : `${f.problem}: expected ${f.expected}, got ${f.actual ?? '—'}`]);
   return `${v.repo} @ ${v.commit.slice(0, 10)}: ${v.ok ? 'all files verified' : 'VERIFICATION FAILED'}\n${table(['', 'FILE', 'HASH', 'DETAIL'], rows)}`;
+}
+
+function describeRepoFiles(r: RepoFilesDTO): string {
+  const kind = r.sentenceTransformers ? ' (sentence-transformers)' : '';
+  const variants = table(
+    ['VARIANT', 'FILES', 'SIZE', 'AVAILABLE'],
+    r.variants.map((v) => [v.variant, v.available ? v.files.length : '—', v.available ? formatBytes(v.bytes) : '—', v.available ? 'yes' : 'no']),
+  );
+  const total = r.files.reduce((s, f) => s + f.size, 0);
+  const files = table(['FILE', 'SIZE', 'LFS'], r.files.map((f) => [f.path, formatBytes(f.size), f.lfs ? 'lfs' : '']));
+  return `${r.repo} @ ${r.revision}: commit ${r.commit}${kind}
+
+${variants}
+
+${r.files.length} files, ${formatBytes(total)}
+${files}`;
 }
 
 export function describeModels(list: DownloadedModelDTO[]): string {
@@ -52,6 +68,16 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
         model ? `${describeDownload(j)}\n  ${model.files.length} files in ${model.snapshotPath} (commit ${model.commit})` : describeDownload(j),
       );
       jobOutcome(final);
+    });
+
+  program
+    .command('files')
+    .description("List a repo's files with sizes and what each ONNX variant would download (nothing is downloaded)")
+    .argument('<repo-id>', 'the model, as org/name')
+    .option('--revision <rev>', 'branch, tag or commit sha', 'main')
+    .option('--json', 'print JSON')
+    .action(async (repo: string, opts: { revision: string }, cmd: Command) => {
+      printResult(ctx.io, ctx.json(cmd), await ctx.getCore().invoke('hub.files', { repo, revision: opts.revision }), describeRepoFiles);
     });
 
   program

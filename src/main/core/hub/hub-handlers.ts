@@ -9,6 +9,7 @@ import { DOWNLOAD_JOB, offlineError } from './download-job';
 import { algorithmOf, hashFile } from './file-hash';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir, snapshotFile, type RepoCache } from './hf-cache';
 import type { HubStore } from './hub-store';
+import { lookupRepoFiles } from './repo-files';
 
 const ACTIVE_STATES = ['queued', 'running', 'paused', 'interrupted'] as const;
 
@@ -162,5 +163,7 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
     },
 
     'hub.listDownloaded': () => store.list(),
+
+    'hub.files': ({ repo, revision }) => lookupRepoFiles(core, repo, revision),
   };
 }

@@ -4,6 +4,7 @@ import { describeError, toErrorDTO } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format-bytes';
 import { api } from '../api-client';
 import { ConfirmDialog } from './ConfirmDialog';
+import { FileProgressList } from './FileProgressList';
 import { transferFigures } from './format';
 import { ProgressBar } from './ProgressBar';
 
@@ -42,6 +43,7 @@ function JobRow({ job }: { job: JobDTO }): React.JSX.Element {
   };
   const keepsPartial = JOB_KINDS_KEEPING_PARTIAL_FILES.includes(job.kind);
   const live = job.state === 'running' || job.state === 'queued';
+  const unfinished = live || job.state === 'paused' || job.state === 'interrupted';
   return (
     <li className="job" data-job-id={job.id} data-state={job.state}>
       <div className="job-head">
@@ -50,12 +52,13 @@ function JobRow({ job }: { job: JobDTO }): React.JSX.Element {
         <span className="job-pct">{job.progress.toFixed(0)} %</span>
       </div>
       <ProgressBar value={job.progress} state={job.state} label={job.title} />
+      {unfinished && <FileProgressList job={job} />}
       <div className="job-foot">
         <span className="muted">{[job.phase, live ? transferFigures(job.detail) : null, job.message].filter(Boolean).join(' · ')}</span>
         <span className="job-actions">
           {live && job.resumable && job.state === 'running' && <button onClick={() => act('jobs.pause')}>Pause</button>}
           {(job.state === 'paused' || job.state === 'interrupted') && job.resumable && <button onClick={() => act('jobs.resume')}>Resume</button>}
-          {(live || job.state === 'paused' || job.state === 'interrupted') && <button onClick={() => (keepsPartial ? setAsking(true) : cancel(false))}>Cancel</button>}
+          {unfinished && <button onClick={() => (keepsPartial ? setAsking(true) : cancel(false))}>Cancel</button>}
         </span>
       </div>
       {job.error && <div className="error-text">{describeError(toErrorDTO(job.error))}</div>}

@@ -1,61 +1,31 @@
 import { useEffect, useMemo, useState } from 'react';
-import { REPO_ID_PATTERN, VARIANTS, type DownloadedModelDTO, type Variant } from '../../../shared/contract';
+import { REPO_ID_PATTERN, VARIANTS, type RepoFilesDTO, type Variant } from '../../../shared/contract';
+import { DownloadedModelRow } from '../components/DownloadedModelRow';
 import { formatBytes } from '../components/format';
 import { JobList } from '../components/JobList';
-import { useHubStore } from '../stores/hub-store';
+import { RepoFilesSummary } from '../components/RepoFilesSummary';
+import { useHubStore, type DeleteResult } from '../stores/hub-store';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 
-function ModelRow({ model }: { model: DownloadedModelDTO }): React.JSX.Element {
-  const verify = useHubStore((s) => s.verify[model.repo]);
-  const verifyModel = useHubStore((s) => s.verifyModel);
-  const deleteModel = useHubStore((s) => s.deleteModel);
-  const [confirm, setConfirm] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const remove = async (): Promise<void> => {
-    setConfirm(false);
-    setError(await deleteModel(model.repo));
-  };
-  return (
-    <li className="job" data-model={model.repo}>
-      <div className="job-head">
-        <span className="job-title">{model.repo}</span>
-        <span className="mono">{model.revision} · {model.commit.slice(0, 10)}</span>
-        <span className="badge">{model.variant}</span>
-        <span>{formatBytes(model.sizeBytes)}</span>
-      </div>
-      <div className="job-foot">
-        <span className="muted">
-          {model.files.length} files · verified {model.verifiedAt ? model.verifiedAt.replace('T', ' ').slice(0, 19) : 'never'}
-          {verify === 'running' && ' · verifying…'}
-          {verify && verify !== 'running' && 'ok' in verify && (verify.ok ? ' · all files match' : ` · ${verify.files.filter((f) => !f.ok).length} file(s) damaged`)}
-        </span>
-        <span className="job-actions">
-          <button onClick={() => void verifyModel(model.repo)} disabled={verify === 'running'}>Verify</button>
-          {!confirm && <button onClick={() => setConfirm(true)}>Delete</button>}
-          {confirm && (
-            <>
-              <span className="error-text">Delete {formatBytes(model.sizeBytes)}?</span>
-              <button onClick={() => void remove()}>Yes, delete</button>
-              <button onClick={() => setConfirm(false)}>Keep</button>
-            </>
-          )}
-        </span>
-      </div>
-      {verify && verify !== 'running' && 'error' in verify && <div className="error-text">{verify.error}</div>}
-      {verify && verify !== 'running' && 'ok' in verify && !verify.ok && (
-        <ul className="error-text">
-          {verify.files.filter((f) => !f.ok).map((f) => (
-            <li key={f.path}>{f.path}: {f.problem} (expected {f.expected}, got {f.actual ?? 'nothing'})</li>
-          ))}
-        </ul>
-      )}
-      {error && <div className="error-text">{error}</div>}
-    </li>
-  );
+const REPO_HINT = 'Enter a Hub repo id like "sentence-transformers/all-MiniLM-L6-v2".';
+
+function variantLabel(variant: Variant, lookup: RepoFilesDTO | null): string {
+  const v = lookup?.variants.find((x) => x.variant === variant);
+  if (!v) return variant;
+  return v.available ? `${variant} — ${formatBytes(v.bytes)}` : `${variant} — not in this repo`;
+}
+
+function deletedText(r: DeleteResult): string {
+  const [only] = r.commits;
+  const what =
+    r.commits.length === 1 && only
+      ? `revision ${only.slice(0, 7)} of ${r.repo}${r.removedModel ? ', its last' : ''}`
+      : `${r.repo}${r.commits.length > 1 ? ` (${r.commits.length} revisions)` : ''}`;
+  return `Deleted ${what}. Freed ${formatBytes(r.bytesFreed)}.`;
 }
 
 export function DownloadsPage(): React.JSX.Element {
-  const { models, loaded, error, load, download } = useHubStore();
+  const { models, loaded, error, load, download, lookup, lastDeleted } = useHubStore();
   const byId = useJobsStore((s) => s.byId);
   const jobs = useMemo(() => sortedJobs(byId).filter((j) => j.kind === 'download'), [byId]);
   const [repo, setRepo] = useState('');
@@ -64,6 +34,8 @@ export function DownloadsPage(): React.JSX.Element {
   const [include, setInclude] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [lookedUp, setLookedUp] = useState<{ key: string; result: RepoFilesDTO } | { key: string; error: string } | null>(null);
+  const [looking, setLooking] = useState(false);
 
   // A download that finishes changes the list of models.
   const doneCount = jobs.filter((j) => j.state === 'done').length;
@@ -71,10 +43,16 @@ export function DownloadsPage(): React.JSX.Element {
     void load();
   }, [load, doneCount]);
 
+  // Sizes looked up for another repo or revision would label the variants wrongly: a lookup counts while its fields stay.
+  const key = `${repo.trim()}@${revision.trim() || 'main'}`;
+  const current = lookedUp?.key === key ? lookedUp : null;
+  const found = current && 'result' in current ? current.result : null;
+  const lookupError = current && 'error' in current ? current.error : null;
+
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     if (!REPO_ID_PATTERN.test(repo.trim())) {
-      setFormError('Enter a Hub repo id like "sentence-transformers/all-MiniLM-L6-v2".');
+      setFormError(REPO_HINT);
       return;
     }
     setBusy(true);
@@ -82,6 +60,24 @@ export function DownloadsPage(): React.JSX.Element {
     setFormError(await download({ repo: repo.trim(), revision: revision.trim() || 'main', variant, include: globs }));
     setBusy(false);
   };
+
+  const lookUp = async (): Promise<void> => {
+    setFormError(null);
+    if (!REPO_ID_PATTERN.test(repo.trim())) {
+      setLookedUp({ key, error: REPO_HINT });
+      return;
+    }
+    setLooking(true);
+    const answer = await lookup(repo.trim(), revision.trim() || 'main');
+    setLooking(false);
+    setLookedUp({ key, ...answer });
+    if ('error' in answer) return;
+    const chosen = answer.result.variants.find((v) => v.variant === variant);
+    const first = answer.result.variants.find((v) => v.available);
+    if (chosen && !chosen.available && first) setVariant(first.variant);
+  };
+
+  const revisionsOf = (r: string): typeof models => models.filter((m) => m.repo === r);
 
   return (
     <section className="page" aria-labelledby="downloads-title">
@@ -100,7 +96,9 @@ export function DownloadsPage(): React.JSX.Element {
             Variant
             <select value={variant} onChange={(e) => setVariant(e.target.value as Variant)}>
               {VARIANTS.map((v) => (
-                <option key={v} value={v}>{v}</option>
+                <option key={v} value={v} disabled={found?.variants.find((x) => x.variant === v)?.available === false}>
+                  {variantLabel(v, found)}
+                </option>
               ))}
             </select>
           </label>
@@ -110,8 +108,13 @@ export function DownloadsPage(): React.JSX.Element {
           <input value={include} onChange={(e) => setInclude(e.target.value)} placeholder="README.md *.txt" />
         </label>
         <div className="row">
+          <button type="button" onClick={() => void lookUp()} disabled={looking}>
+            {looking ? 'Looking up…' : 'Look up'}
+          </button>
           <button type="submit" disabled={busy}>Download</button>
         </div>
+        {lookupError && <div className="error-text">{lookupError}</div>}
+        {found && <RepoFilesSummary result={found} />}
         {formError && <div className="error-text">{formError}</div>}
       </form>
 
@@ -120,10 +123,15 @@ export function DownloadsPage(): React.JSX.Element {
 
       <div className="section-head"><h2>Downloaded models</h2></div>
       {error && <div className="error-banner">{error}</div>}
+      {lastDeleted && (
+        <div className="notice" role="status" data-testid="delete-result">
+          {deletedText(lastDeleted)}
+        </div>
+      )}
       {loaded && models.length === 0 && <p className="muted">No downloaded models.</p>}
       <ul className="job-list">
         {models.map((m) => (
-          <ModelRow key={`${m.repo}@${m.commit}`} model={m} />
+          <DownloadedModelRow key={`${m.repo}@${m.commit}`} model={m} revisions={revisionsOf(m.repo)} />
         ))}
       </ul>
     </section>
