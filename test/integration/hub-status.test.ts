@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/create-core';
+import { placeInHfCache, testModel } from '../support/embedding-models';
+import { hubFilesFromFolder } from '../support/hub-server/fixtures';
+import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
+import { runCliProcess } from '../support/run-cli';
+import { makeTempDir, openTestCore, removeDir } from '../support/temp-home';
+import { asRegularHubFile, gitBlobId } from '../support/tool-trees';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * hub.status / hub.verify / the inference gate / hub.delete, on models Model Center downloaded and on cache trees
+ * huggingface_hub left (blobs named by their sha256 or git blob id, relative links, refs/main).
+ */
+const SERVED = 'acme/served-embed';
+const FOREIGN = 'acme/python-embed';
+let hub: HubServer;
+let home: string;
+let core: Core;
+
+beforeAll(async () => {
+  hub = await startHubServer({ repos: [{ id: SERVED, files: hubFilesFromFolder(testModel('tiny-32')) }] });
+});
+afterAll(async () => {
+  await hub.close();
+});
+beforeEach(() => {
+  home = makeTempDir('mc-hub-status-');
+  core = openTestCore(home, { HF_ENDPOINT: hub.url });
+});
+afterEach(async () => {
+  await core.close();
+  removeDir(home);
+});
+
+const cacheDir = (): string => path.join(home, 'hub');
+
+async function download(repo = SERVED): Promise<void> {
+  const job = await core.invoke('hub.download', { repo });
+  expect((await core.jobs.waitForSettled(job.id)).state).toBe('done');
+}
+
+/** What huggingface_hub leaves for the tiny test model: small files under their git blob id, LFS ones under sha256. */
+function pythonDownload(repo = FOREIGN): { snapshot: string; commit: string; blob: (p: string) => string } {
+  const placed = placeInHfCache(cacheDir(), repo, testModel('tiny-32'));
+  asRegularHubFile(placed.repoDir, placed.commit, 'config.json');
+  asRegularHubFile(placed.repoDir, placed.commit, 'tokenizer_config.json');
+  return { snapshot: placed.snapshotDir, commit: placed.commit, blob: (p) => fs.realpathSync(path.join(placed.snapshotDir, ...p.split('/'))) };
+}
+
+/** Flips one byte: same size, other content (what a bad disk or a half-finished copy leaves). */
+function corrupt(file: string): Buffer {
+  const original = fs.readFileSync(file);
+  const bad = Buffer.from(original);
+  const at = Math.floor(bad.length / 2);
+  bad.writeUInt8(bad.readUInt8(at) ^ 0xff, at);
+  fs.writeFileSync(file, bad);
+  return original;
+}
+
+const embed = (model: string) => core.invoke('inference.embed', { model, texts: ['salary'] });
+
+describe('a model another tool downloaded', () => {
+  it('shows as present, with refs/main, files and sizes from the snapshot, and verifies each blob against its own name', async () => {
+    const { snapshot, commit } = pythonDownload();
+    const folder = testModel('tiny-32');
+    const files = hubFilesFromFolder(folder);
+    const status = await core.invoke('hub.status', { repo: FOREIGN });
+    expect(status).toMatchObject({ present: true, source: 'hf-cache', revision: 'main', commit, snapshotPath: snapshot, downloaded: null, missingFiles: [] });
+    expect(status.files.map((f) => f.path)).toEqual(files.map((f) => f.path));
+    expect(status.sizeBytes).toBe(files.reduce((n, f) => n + Buffer.byteLength(f.content), 0));
+    expect(status.files.find((f) => f.path === 'config.json')?.blob).toBe(gitBlobId(fs.readFileSync(path.join(folder, 'config.json'))));
+    expect([status.lastVerifiedAt, status.lastVerifyOk, status.downloading, status.lastError]).toEqual([null, null, null, null]);
+
+    const verify = await core.invoke('hub.verify', { repo: FOREIGN });
+    expect(verify.ok).toBe(true);
+    expect(new Set(verify.files.map((f) => f.algorithm))).toEqual(new Set(['sha256', 'git-sha1']));
+    const after = await core.invoke('hub.status', { repo: FOREIGN });
+    expect([after.lastVerifyOk, after.lastVerifiedAt]).toEqual([true, verify.verifiedAt]);
+    // Embedding reads it straight from the cache.
+    expect((await embed(FOREIGN)).results[0]!.dimension).toBe(32);
+  });
+
+  it('without refs/main, takes the newest snapshot; a blob deleted under it makes it absent', async () => {
+    const { commit, blob } = pythonDownload();
+    fs.rmSync(path.join(cacheDir(), 'models--acme--python-embed', 'refs'), { recursive: true });
+    const status = await core.invoke('hub.status', { repo: FOREIGN });
+    expect([status.present, status.commit, status.revision]).toEqual([true, commit, commit]);
+
+    fs.rmSync(blob('tokenizer.json'));
+    const gone = await core.invoke('hub.status', { repo: FOREIGN });
+    expect([gone.present, gone.missingFiles]).toEqual([false, ['tokenizer.json']]);
+  });
+});
+
+describe('download progress and errors in the status', () => {
+  it('shows the active download with its progress and message, then the last failed download until one succeeds', async () => {
+    hub.setFault(SERVED, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 4096, delayMs: 50 });
+    try {
+      const job = await core.invoke('hub.download', { repo: SERVED });
+      await waitFor(() => core.jobStore.get(job.id)?.state === 'running' && (core.jobStore.get(job.id)?.progress ?? 0) > 0, 10_000);
+      const live = await core.invoke('hub.status', { repo: SERVED });
+      expect(live.downloading).toMatchObject({ jobId: job.id, state: 'running' });
+      expect(live.downloading!.progress).toBeGreaterThan(0);
+      expect(live.downloading!.message).toBeTruthy();
+      await core.invoke('jobs.cancel', { id: job.id });
+      await core.jobs.waitForSettled(job.id);
+
+      hub.setFault(SERVED, 'onnx/model.onnx', { kind: 'corrupt' });
+      const bad = await core.invoke('hub.download', { repo: SERVED });
+      expect((await core.jobs.waitForSettled(bad.id)).state).toBe('failed');
+      const failed = await core.invoke('hub.status', { repo: SERVED });
+      expect(failed.downloading).toBeNull();
+      expect(failed.lastError).toMatchObject({ jobId: bad.id, code: 'INTEGRITY' });
+      expect(failed.lastError!.message).toContain('onnx/model.onnx');
+      // What the failed download linked so far is not a model, though the cache holds a snapshot of it.
+      expect([failed.present, failed.source, failed.unfinishedDownload]).toEqual([false, 'hf-cache', { jobId: bad.id, state: 'failed' }]);
+    } finally {
+      hub.setFault(SERVED, 'onnx/model.onnx', null);
+    }
+    await download();
+    expect((await core.invoke('hub.status', { repo: SERVED })).lastError).toBeNull();
+    expect((await embed(SERVED)).results[0]!.dimension).toBe(32);
+  });
+});
+
+describe('model-center status <repo>', () => {
+  it('prints the model status as a table and as JSON; without a repo it still prints the app status', async () => {
+    const { commit, blob } = pythonDownload();
+    corrupt(blob('tokenizer.json'));
+    const env = { MODEL_CENTER_HOME: home, HF_HUB_CACHE: cacheDir(), HF_ENDPOINT: hub.url };
+    expect((await runCliProcess(['verify', FOREIGN], env)).code).toBe(1);
+    const human = await runCliProcess(['status', FOREIGN], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/Present\s+no: its last verification failed/);
+    expect(human.stdout).toMatch(new RegExp(`Revision\\s+main \\(commit ${commit}\\)`));
+    expect(human.stdout).toMatch(/Verified\s+FAILED at .+ UTC: tokenizer\.json: checksum mismatch/);
+    expect(human.stdout).toMatch(/Source\s+found in the HF cache/);
+    const json = await runCliProcess(['status', FOREIGN, '--json'], env);
+    const parsed = JSON.parse(json.stdout) as { present: boolean; source: string; files: unknown[]; lastVerifyOk: boolean; sizeBytes: number };
+    expect([parsed.present, parsed.source, parsed.lastVerifyOk, parsed.files.length]).toEqual([false, 'hf-cache', false, hubFilesFromFolder(testModel('tiny-32')).length]);
+    const app = await runCliProcess(['status'], env);
+    expect(app.stdout).toMatch(/^Version\s+/m);
+  });
+});
