@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
+import { failure } from '../support/detect-fixture';
 import { placeInHfCache, testModel } from '../support/embedding-models';
 import { hubFilesFromFolder } from '../support/hub-server/fixtures';
 import { startHubServer, type HubServer } from '../support/hub-server/hub-server';
@@ -83,8 +84,8 @@ describe('a model another tool downloaded', () => {
     expect((await embed(FOREIGN)).results[0]!.dimension).toBe(32);
   });
 
-  it('without refs/main, takes the newest snapshot; a blob deleted under it makes it absent', async () => {
-    const { commit, blob } = pythonDownload();
+  it('without refs/main, takes the newest snapshot; a blob deleted under it makes it absent and refused', async () => {
+    const { snapshot, commit, blob } = pythonDownload();
     fs.rmSync(path.join(cacheDir(), 'models--acme--python-embed', 'refs'), { recursive: true });
     const status = await core.invoke('hub.status', { repo: FOREIGN });
     expect([status.present, status.commit, status.revision]).toEqual([true, commit, commit]);
@@ -92,6 +93,66 @@ describe('a model another tool downloaded', () => {
     fs.rmSync(blob('tokenizer.json'));
     const gone = await core.invoke('hub.status', { repo: FOREIGN });
     expect([gone.present, gone.missingFiles]).toEqual([false, ['tokenizer.json']]);
+    const err = await failure(embed(`${FOREIGN}@${commit}`));
+    expect(err.code).toBe('MODEL_NOT_PRESENT');
+    expect(err.message).toBe(`${FOREIGN}@${commit} is incomplete: tokenizer.json missing in ${snapshot}.`);
+  });
+});
+
+describe('verification state and the inference gate', () => {
+  it('a failed verify is kept (across restarts), makes the model absent and refused; verifying restored bytes lets it embed again', async () => {
+    const { blob } = pythonDownload();
+    const onnx = blob('onnx/model.onnx');
+    const original = corrupt(onnx);
+    // The gate checks sizes, not hashes: the damage shows once verify looks.
+    expect((await embed(FOREIGN)).results[0]!.dimension).toBe(32);
+    const verify = await core.invoke('hub.verify', { repo: FOREIGN });
+    expect(verify.ok).toBe(false);
+    expect(verify.files.filter((f) => !f.ok).map((f) => [f.path, f.problem])).toEqual([['onnx/model.onnx', 'checksum mismatch']]);
+
+    await core.close();
+    core = openTestCore(home, { HF_ENDPOINT: hub.url });
+    const status = await core.invoke('hub.status', { repo: FOREIGN });
+    expect(status).toMatchObject({ present: false, lastVerifyOk: false, verifyFailedAt: verify.verifiedAt, verifyProblems: ['onnx/model.onnx: checksum mismatch'], missingFiles: [] });
+    const err = await failure(embed(FOREIGN));
+    expect(err.code).toBe('MODEL_NOT_PRESENT');
+    expect(err.message).toMatch(new RegExp(`^${FOREIGN} failed verification at .+ UTC: onnx/model\\.onnx: checksum mismatch\\.$`));
+    expect(err.hint).toBe(`Repair it: model-center download ${FOREIGN}, then check it with model-center verify ${FOREIGN}.`);
+    // A registry model whose source is the repo is refused the same way, naming both.
+    await core.invoke('registry.upsertModel', { name: 'py', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: FOREIGN, revision: null } });
+    await core.invoke('registry.registerVersion', { model: 'py', version: '1.0.0' });
+    expect((await failure(embed('py@1.0.0'))).message).toMatch(new RegExp(`^py@1\\.0\\.0 \\(${FOREIGN}\\) failed verification`));
+
+    fs.writeFileSync(onnx, original);
+    expect((await core.invoke('hub.verify', { repo: FOREIGN })).ok).toBe(true);
+    expect((await core.invoke('hub.status', { repo: FOREIGN })).present).toBe(true);
+    expect((await embed('py@1.0.0')).results[0]!.dimension).toBe(32);
+  });
+
+  it('a Model Center download: a file cut short is reported by status and refused by the gate with both sizes; a new download is verified again', async () => {
+    await download();
+    const status = await core.invoke('hub.status', { repo: SERVED });
+    expect(status).toMatchObject({ present: true, source: 'model-center', revision: 'main', lastVerifyOk: true, lastError: null });
+    expect(status.lastVerifiedAt).toBe(status.downloaded!.downloadedAt);
+    expect(status.sizeMB).toBeCloseTo(status.sizeBytes / 1024 / 1024, 2);
+
+    const tokenizer = path.join(status.snapshotPath!, 'tokenizer.json');
+    const size = fs.statSync(tokenizer).size;
+    fs.truncateSync(fs.realpathSync(tokenizer), 10);
+    const cut = await core.invoke('hub.status', { repo: SERVED });
+    expect([cut.present, cut.missingFiles]).toEqual([false, ['tokenizer.json']]);
+    const err = await failure(embed(SERVED));
+    expect(err.code).toBe('MODEL_NOT_PRESENT');
+    expect(err.message).toContain(`${SERVED} is incomplete: tokenizer.json has 10 bytes, expected ${size}`);
+    expect(err.hint).toContain(`model-center download ${SERVED}`);
+
+    // A failed verify, then a download that replaces the file: the download's own check is the newest, so it counts.
+    expect((await core.invoke('hub.verify', { repo: SERVED })).ok).toBe(false);
+    fs.rmSync(fs.realpathSync(tokenizer));
+    await download();
+    const repaired = await core.invoke('hub.status', { repo: SERVED });
+    expect([repaired.present, repaired.lastVerifyOk, repaired.verifyFailedAt]).toEqual([true, true, null]);
+    expect((await embed(SERVED)).results[0]!.dimension).toBe(32);
   });
 });
 
@@ -117,6 +178,9 @@ describe('download progress and errors in the status', () => {
       expect(failed.lastError!.message).toContain('onnx/model.onnx');
       // What the failed download linked so far is not a model, though the cache holds a snapshot of it.
       expect([failed.present, failed.source, failed.unfinishedDownload]).toEqual([false, 'hf-cache', { jobId: bad.id, state: 'failed' }]);
+      expect((await failure(embed(SERVED))).code).toBe('MODEL_NOT_PRESENT');
+      const refused = await failure(embed(`${SERVED}@${failed.commit}`));
+      expect(refused.message).toMatch(new RegExp(`^${SERVED}@${failed.commit} is not fully downloaded: download job ${bad.id} \\(failed\\) has not finished`));
     } finally {
       hub.setFault(SERVED, 'onnx/model.onnx', null);
     }

@@ -56,7 +56,7 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('verify')
-    .description('Re-hash every file of a model in the HF cache against the checksum its blob is named by; a failure is kept (exit 1 on any mismatch)')
+    .description('Re-hash every file of a model in the HF cache against the checksum its blob is named by; a failure is kept and the model refused until repaired (exit 1 on any mismatch)')
     .argument('<model>', 'the model, as org/name')
     .option('--revision <rev>', 'branch, tag or commit sha (default: the newest download)')
     .option('--json', 'print JSON')
