@@ -190,6 +190,42 @@ describe('download progress and errors in the status', () => {
   });
 });
 
+describe('hub.delete refuses while any job uses the model', () => {
+  it('names a benchmark, an export of the registry model, or an import into a collection bound to it; deletes once they end', async () => {
+    pythonDownload();
+    await core.invoke('registry.upsertModel', { name: 'py', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: FOREIGN, revision: null } });
+    await core.invoke('registry.registerVersion', { model: 'py', version: '1.0.0' });
+    const docs = path.join(home, 'docs');
+    fs.mkdirSync(docs);
+    fs.writeFileSync(path.join(docs, 'a.txt'), 'The salary is paid on the first working day of the month.');
+    const imported = await core.invoke('collections.import', { name: 'notes', paths: [docs], model: 'py@1.0.0' });
+    expect((await core.jobs.waitForSettled(imported.id)).state).toBe('done');
+
+    const refusals: string[] = [];
+    for (const [kind, params] of [
+      ['bench', { model: `hf:${FOREIGN}` }],
+      ['bundle-export', { models: ['py'], out: path.join(home, 'out.tar') }],
+      ['collection.import', { collection: 'notes', paths: [docs] }],
+    ] as const) {
+      const job = core.jobStore.insert(kind, kind, { ...params }, false, process.pid);
+      const err = await failure(core.invoke('hub.delete', { repo: FOREIGN }));
+      expect(err.code).toBe('MODEL_IN_USE');
+      expect(err.hint).toBe(`Wait for it to finish, or cancel it: \`model-center cancel ${job.id}\`.`);
+      refusals.push(err.message);
+      core.jobStore.patch(job.id, { state: 'cancelled' });
+    }
+    expect(refusals.map((m) => m.replace(/job \d+/, 'job N'))).toEqual([
+      `${FOREIGN} cannot be deleted while job N (bench, queued) uses it.`,
+      `${FOREIGN} cannot be deleted while job N (bundle-export, queued) uses it.`,
+      `${FOREIGN} cannot be deleted while job N (collection.import, queued) uses it.`,
+    ]);
+    // A job on another model is no reason to keep this one.
+    core.jobStore.insert('bench', 'bench', { model: 'hf:acme/other' }, false, process.pid);
+    expect((await core.invoke('hub.delete', { repo: FOREIGN })).removedModel).toBe(true);
+    expect((await core.invoke('hub.status', { repo: FOREIGN })).present).toBe(false);
+  });
+});
+
 describe('model-center status <repo>', () => {
   it('prints the model status as a table and as JSON; without a repo it still prints the app status', async () => {
     const { commit, blob } = pythonDownload();

@@ -119,7 +119,7 @@ export const hubContract = {
     VerifyResultSchema,
   ),
   'hub.delete': mutation(
-    'Delete one revision of a downloaded model, or the whole model; refused while a download of it is active',
+    'Delete one revision of a model in the HF cache, or the whole model; refused while any job uses it (a download, an import, a migration, a benchmark, an export…)',
     ModelRef,
     z.object({ repo: z.string(), commits: z.array(z.string()), bytesFreed: z.number().int().min(0), removedModel: z.boolean() }),
   ),

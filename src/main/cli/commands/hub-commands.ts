@@ -68,7 +68,7 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('delete')
-    .description('Delete a downloaded model (or one revision of it) from the HF cache')
+    .description('Delete a model (or one revision of it) from the HF cache; refused while any job uses it')
     .argument('<model>', 'the model, as org/name')
     .option('--revision <rev>', 'only this branch, tag or commit sha')
     .option('--yes', 'confirm the deletion (required)')

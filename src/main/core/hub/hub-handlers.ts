@@ -4,6 +4,8 @@ import type { hubContract, JobDTO, ModelStatusDTO, VerifyResultDTO } from '../..
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
+import { activeJobs, describeJob, jobsUsing } from '../detect/in-use';
+import { registrySources, registryUsersOf } from '../detect/registry-links';
 import { publicJob } from '../jobs/job-store';
 import { DOWNLOAD_JOB, offlineError } from './download-job';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir, snapshotFile, type RepoCache } from './hf-cache';
@@ -111,13 +113,14 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
     },
 
     'hub.delete': async ({ repo, revision }) => {
-      const active = activeDownload(core, repo);
-      if (active) {
-        throw new AppError('MODEL_IN_USE', `${repo} cannot be deleted while download job ${active.id} (${active.state}) uses it.`, {
-          hint: `Cancel it first: \`model-center cancel ${active.id}\`.`,
+      const cache = repoCache(core.settings.values().hubCacheDir, repo);
+      const users = registryUsersOf(registrySources(core.db), 'huggingface', repo, cache.root).map((u) => u.name);
+      const job = jobsUsing(core.db, activeJobs(core), { source: 'huggingface', name: repo, location: cache.root, registryNames: users })[0];
+      if (job) {
+        throw new AppError('MODEL_IN_USE', `${repo} cannot be deleted while ${describeJob(job)} uses it.`, {
+          hint: `Wait for it to finish, or cancel it: \`model-center cancel ${job.id}\`.`,
         });
       }
-      const cache = repoCache(core.settings.values().hubCacheDir, repo);
       const exists = await fs.promises.stat(cache.root).then(() => true, () => false);
       if (!exists && store.forRepo(repo).length === 0) {
         throw new AppError('MODEL_NOT_FOUND', `${repo} is not in the cache.`, { hint: 'See downloaded models with `model-center status` or the Downloads page.' });

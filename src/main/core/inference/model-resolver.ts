@@ -38,7 +38,8 @@ export interface ResolveContext {
   hubStore: HubStore;
 }
 
-const isPathRef = (ref: string): boolean => /^(\/|\.{1,2}([\\/]|$)|~([\\/]|$)|[A-Za-z]:[\\/])/.test(ref);
+/** A folder path rather than a model name: absolute, `./`, `../`, `~/` or a drive letter. */
+export const isPathRef = (ref: string): boolean => /^(\/|\.{1,2}([\\/]|$)|~([\\/]|$)|[A-Za-z]:[\\/])/.test(ref);
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
