@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../support/browser';
-import { testModel } from '../support/embedding-models';
+import { placeInHfCache, testModel } from '../support/embedding-models';
 import { runCliProcess } from '../support/run-cli';
 import { startServe, type ServeProcess } from '../support/serve-process';
 import { makeTempDir, removeDir } from '../support/temp-home';
@@ -146,6 +147,37 @@ describe.skipIf(missing)('the Embeddings page in a browser, with a generated mod
     expect(await threads.inputValue()).toBe('1');
     const shown = await runCliProcess(['configure', '--json'], { MODEL_CENTER_HOME: home });
     expect((JSON.parse(shown.stdout) as { values: { inferenceThreads: number } }).values.inferenceThreads).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a Hub model that failed verification: the refusal comes with a warning whose button opens the Downloads page', async () => {
+    const placed = placeInHfCache(path.join(home, 'hub'), 'acme/damaged-embed', testModel('tiny-32'));
+    const onnx = fs.realpathSync(path.join(placed.snapshotDir, 'onnx', 'model.onnx'));
+    const bytes = fs.readFileSync(onnx);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0xff, bytes.length >> 1);
+    fs.writeFileSync(onnx, bytes);
+    const env = { MODEL_CENTER_HOME: home, HF_HUB_CACHE: path.join(home, 'hub') };
+    expect((await runCliProcess(['verify', 'acme/damaged-embed'], env)).code).toBe(1);
+
+    const { page, errors } = await open('Embeddings');
+    await page.locator('input[name="model"]').fill('acme/damaged-embed');
+    await page.locator('textarea[name="texts"]').fill('salary');
+    await page.getByRole('button', { name: 'Embed', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'acme/damaged-embed failed verification' }).waitFor();
+    const warning = page.getByTestId('model-missing');
+    expect(await warning.getAttribute('data-repo')).toBe('acme/damaged-embed');
+    // A model that is simply unknown is not a download problem: no warning for it.
+    await page.locator('input[name="model"]').fill('no-such-model');
+    await page.getByRole('button', { name: 'Embed', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'No model or alias' }).waitFor();
+    expect(await warning.count()).toBe(0);
+
+    await page.locator('input[name="model"]').fill('acme/damaged-embed');
+    await page.getByRole('button', { name: 'Embed', exact: true }).click();
+    await warning.getByRole('button', { name: 'Go to Downloads' }).click();
+    await page.locator('button.nav[aria-current="page"]', { hasText: 'Downloads' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/downloads');
     expect(errors).toEqual([]);
     await page.close();
   });

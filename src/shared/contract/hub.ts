@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mutation, query } from './define';
-import { JobSchema } from './jobs';
+import { JobSchema, JobStateSchema } from './jobs';
 
 /** `org/name` as the Hub names models: letters, digits, `-`, `_`, `.`; no `--` or `..`, no leading/trailing `-`/`.`. */
 export const REPO_ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?\/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$/;
@@ -52,13 +52,37 @@ export type DownloadedModelDTO = z.infer<typeof DownloadedModelSchema>;
 
 export const ModelStatusSchema = z.object({
   repo: z.string(),
-  /** All files of the newest download are on disk. */
+  /** Every file of the snapshot is on disk at its size, and its last verification (if any) did not fail. */
   present: z.boolean(),
+  /** Files missing or of the wrong size. */
   missingFiles: z.array(z.string()),
+  /** The newest download Model Center recorded (null for a model another tool put in the cache). */
   downloaded: DownloadedModelSchema.nullable(),
   /** A download job for this model that is queued, running, paused or interrupted. */
   activeJob: JobSchema.nullable(),
   cacheDir: z.string(),
+  /** Who put the snapshot there: a Model Center download, or another tool (huggingface_hub) found in the cache; null: none there. */
+  source: z.enum(['model-center', 'hf-cache']).nullable(),
+  revision: z.string().nullable(),
+  commit: z.string().nullable(),
+  /** The snapshot folder (`models--org--name/snapshots/<commit>`). */
+  snapshotPath: z.string().nullable(),
+  files: z.array(DownloadedFileSchema),
+  sizeBytes: z.number().int().min(0),
+  sizeMB: z.number().min(0),
+  /** When every file last matched its checksum (a download checks them all); null: never. */
+  lastVerifiedAt: z.string().nullable(),
+  /** The last check's outcome; null: never checked. */
+  lastVerifyOk: z.boolean().nullable(),
+  /** When the last verification failed, and the files it found damaged; null and [] unless it failed. */
+  verifyFailedAt: z.string().nullable(),
+  verifyProblems: z.array(z.string()),
+  /** The active download's job, progress (%) and message. */
+  downloading: z.object({ jobId: z.number().int(), state: JobStateSchema, progress: z.number(), message: z.string().nullable() }).nullable(),
+  /** The newest failed download of this model, when it is newer than the last one that succeeded. */
+  lastError: z.object({ jobId: z.number().int(), code: z.string(), message: z.string(), at: z.string() }).nullable(),
+  /** Model Center's download that stopped before it recorded the model: the snapshot holds only its partial files. */
+  unfinishedDownload: z.object({ jobId: z.number().int(), state: JobStateSchema }).nullable(),
 });
 export type ModelStatusDTO = z.infer<typeof ModelStatusSchema>;
 
@@ -98,10 +122,18 @@ const ModelRef = z.object({ repo: RepoIdSchema, revision: RevisionSchema.optiona
 
 export const hubContract = {
   'hub.download': mutation('Start downloading a model from the Hub (a resumable job)', DownloadParamsSchema, JobSchema),
-  'hub.status': query('Whether a model is downloaded, which revision, its files and size', z.object({ repo: RepoIdSchema }), ModelStatusSchema),
-  'hub.verify': mutation('Re-hash every file of a downloaded model against its Hub checksum', ModelRef, VerifyResultSchema),
+  'hub.status': query(
+    'Whether a model is in the HF cache (downloaded by Model Center or another tool), which revision, its files and size, its last verification, an active download and the last download error',
+    z.object({ repo: RepoIdSchema }),
+    ModelStatusSchema,
+  ),
+  'hub.verify': mutation(
+    'Re-hash every file of a model in the HF cache against the checksum its blob is named by; the outcome is kept, and a failure makes the model unusable until it is repaired',
+    ModelRef,
+    VerifyResultSchema,
+  ),
   'hub.delete': mutation(
-    'Delete one revision of a downloaded model, or the whole model; refused while a download of it is active',
+    'Delete one revision of a model in the HF cache, or the whole model; refused while any job uses it (a download, an import, a migration, a benchmark, an export…)',
     ModelRef,
     z.object({ repo: z.string(), commits: z.array(z.string()), bytesFreed: z.number().int().min(0), removedModel: z.boolean() }),
   ),

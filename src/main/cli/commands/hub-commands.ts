@@ -82,7 +82,7 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('verify')
-    .description('Re-hash every file of a downloaded model against the Hub checksums (exit 1 on any mismatch)')
+    .description('Re-hash every file of a model in the HF cache against the checksum its blob is named by; a failure is kept and the model refused until repaired (exit 1 on any mismatch)')
     .argument('<model>', 'the model, as org/name')
     .option('--revision <rev>', 'branch, tag or commit sha (default: the newest download)')
     .option('--json', 'print JSON')
@@ -94,7 +94,7 @@ export function registerHubCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('delete')
-    .description('Delete a downloaded model (or one revision of it) from the HF cache')
+    .description('Delete a model (or one revision of it) from the HF cache; refused while any job uses it')
     .argument('<model>', 'the model, as org/name')
     .option('--revision <rev>', 'only this branch, tag or commit sha')
     .option('--yes', 'confirm the deletion (required)')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { HealthDTO, InferenceStatusDTO, StatusDTO } from '../../../shared/contract';
+import type { HealthDTO, InferenceStatusDTO, ModelStatusDTO, StatusDTO } from '../../../shared/contract';
 import { describeFallback } from '../../../shared/provider-fallback';
 import type { CliContext } from '../cli-context';
 import { formatBytes, printResult, table } from '../cli-output';
@@ -44,12 +44,50 @@ export function describeHealth(h: HealthDTO): string {
   ].join('\n');
 }
 
+const when = (iso: string): string => `${iso.replace('T', ' ').slice(0, 19)} UTC`;
+
+export function describeModelStatus(s: ModelStatusDTO): string {
+  const d = s.downloading;
+  const downloading = d ? `job ${d.jobId} (${d.state}) ${d.progress.toFixed(0)} %${d.message ? `: ${d.message}` : ''}` : 'no';
+  const rows: Array<[string, string]> = [];
+  if (!s.source) rows.push(['Present', 'no: not in the Hugging Face cache'], ['Cache', s.cacheDir], ['Downloading', downloading]);
+  else {
+    const verified = s.verifyFailedAt !== null ? `FAILED at ${when(s.verifyFailedAt)}: ${s.verifyProblems.join('; ')}` : s.lastVerifiedAt ? when(s.lastVerifiedAt) : 'never';
+    const u = s.unfinishedDownload;
+    const missing = s.missingFiles.length
+      ? `no: ${s.missingFiles.length} file(s) missing or of the wrong size (${s.missingFiles.slice(0, 5).join(', ')})`
+      : s.verifyFailedAt
+        ? 'no: its last verification failed'
+        : u
+          ? `no: download job ${u.jobId} (${u.state}) has not finished: only part of the files are there`
+          : 'no: the snapshot has no files';
+    rows.push(
+      ['Present', s.present ? 'yes' : missing],
+      ['Source', s.source === 'model-center' ? 'downloaded by Model Center' : 'found in the HF cache (another tool downloaded it)'],
+      ['Revision', `${s.revision ?? '—'} (commit ${s.commit ?? '—'})`],
+      ['Files', String(s.files.length)],
+      ['Size', `${formatBytes(s.sizeBytes)} (${s.sizeBytes} bytes, ${s.sizeMB} MB)`],
+      ['Verified', verified],
+      ['Path', s.snapshotPath ?? s.cacheDir],
+      ['Downloading', downloading],
+    );
+  }
+  if (s.lastError) rows.push(['Last error', `job ${s.lastError.jobId} at ${when(s.lastError.at)}: ${s.lastError.code}: ${s.lastError.message}`]);
+  return [s.repo, ...table(['', ''], rows).split('\n').slice(1)].join('\n');
+}
+
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('Show the data dir, database schema, app version, jobs and settings')
+    .description('Show the data dir, database schema, app version, jobs and settings; with a model, that model\'s status (present, revision, files, size, last verification, download)')
+    .argument('[repo]', 'a Hub model as org/name: whether it is in the HF cache and usable')
     .option('--json', 'print JSON')
-    .action(async (_opts, cmd: Command) => {
+    .action(async (repo: string | undefined, _opts, cmd: Command) => {
+      if (repo) {
+        const model = await ctx.getCore().invoke('hub.status', { repo });
+        printResult(ctx.io, ctx.json(cmd), model, describeModelStatus);
+        return;
+      }
       const status = await ctx.getCore().invoke('system.status', {});
       printResult(ctx.io, ctx.json(cmd), status, human);
     });

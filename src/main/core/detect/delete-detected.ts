@@ -96,7 +96,7 @@ export async function deleteDetected(core: CoreServices, handlers: () => Handler
   if (folderSource) await assertInsideRoots(m.location, roots, input.source);
 
   const users = registryUsersOf(registrySources(core.db), input.source, m.name, m.location);
-  const jobs = jobsUsing(activeJobs(core), { source: input.source, name: m.name, location: m.location, registryNames: users.map((u) => u.name) });
+  const jobs = jobsUsing(core.db, activeJobs(core), { source: input.source, name: m.name, location: m.location, registryNames: users.map((u) => u.name) });
   const job = jobs[0];
   if (job) throw inUse(label, `${describeJob(job)} uses it`, `Wait for it to finish or cancel it: \`model-center cancel ${job.id}\`.`);
   const guard = protectors(users, m, input.revision)[0];

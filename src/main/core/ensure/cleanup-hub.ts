@@ -51,7 +51,7 @@ export async function cleanupHub(
     const cache = repoCache(cacheDir, repo);
     const commits = (await fs.promises.readdir(cache.snapshots).catch(() => [] as string[])).filter(isCommitSha);
     if (commits.length === 0) continue;
-    const job = jobsUsing(jobs, { source: 'huggingface', name: repo, location: cache.root, registryNames: [] })[0];
+    const job = jobsUsing(core.db, jobs, { source: 'huggingface', name: repo, location: cache.root, registryNames: [] })[0];
     const records = new Map(store.forRepo(repo).map((m) => [m.commit, m.downloadedAt]));
     const revs: Array<Revision & { time: number }> = [];
     for (const commit of commits) {

@@ -58,7 +58,7 @@ function protectedWhy(core: CoreServices, sources: RegistrySource[], source: 'ol
   const users = registryUsersOf(sources, source, m.name, m.location);
   const pin = users.find((u) => u.production || u.current !== null);
   if (pin) return `source of registry model ${pin.name} (${pin.production ? 'production' : `current version ${pin.current ?? ''}`})`;
-  const job = jobsUsing(activeJobs(core), { source, name: m.name, location: m.location, registryNames: users.map((u) => u.name) })[0];
+  const job = jobsUsing(core.db, activeJobs(core), { source, name: m.name, location: m.location, registryNames: users.map((u) => u.name) })[0];
   return job ? `${describeJob(job)} uses it` : null;
 }
 

@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DownloadedModelDTO, hubContract, JobDTO, VerifyResultDTO } from '../../../shared/contract';
+import type { hubContract, JobDTO, ModelStatusDTO, VerifyResultDTO } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreServices } from '../core-services';
 import type { DomainHandlers } from '../handlers';
+import { activeJobs, describeJob, jobsUsing } from '../detect/in-use';
+import { registrySources, registryUsersOf } from '../detect/registry-links';
 import { publicJob } from '../jobs/job-store';
 import { DOWNLOAD_JOB, offlineError } from './download-job';
-import { algorithmOf, hashFile } from './file-hash';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir, snapshotFile, type RepoCache } from './hf-cache';
 import type { HubStore } from './hub-store';
+import { findSnapshot, hashSnapshot, snapshotHealth, type Snapshot } from './model-state';
 import { lookupRepoFiles } from './repo-files';
 
 const ACTIVE_STATES = ['queued', 'running', 'paused', 'interrupted'] as const;
@@ -18,24 +20,16 @@ function activeDownload(core: CoreServices, repo: string): JobDTO | null {
   return job ? publicJob(job) : null;
 }
 
-async function missingFiles(m: DownloadedModelDTO): Promise<string[]> {
-  const missing: string[] = [];
-  for (const f of m.files) {
-    const st = await fs.promises.stat(path.join(m.snapshotPath, ...f.path.split('/'))).catch(() => undefined);
-    if (!st || st.size !== f.size) missing.push(f.path);
-  }
-  return missing;
+/** The newest failed download of the repo, unless a download finished after it. */
+function lastDownloadError(core: CoreServices, repo: string, downloadedAt: string | null): ModelStatusDTO['lastError'] {
+  const job = core.jobStore.list({ states: ['failed'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === repo);
+  const at = job ? (job.finishedAt ?? job.updatedAt) : null;
+  if (!job || !at || (downloadedAt !== null && downloadedAt >= at)) return null;
+  return { jobId: job.id, code: job.error?.code ?? 'INTERNAL', message: job.error?.message ?? 'the download failed', at };
 }
 
-/** The recorded download a command means: the revision's (branch, tag or sha), else the newest. */
-async function pick(store: HubStore, core: CoreServices, repo: string, revision?: string): Promise<DownloadedModelDTO> {
-  const all = store.forRepo(repo);
-  let found = all[0];
-  if (revision) {
-    const cache = repoCache(core.settings.values().hubCacheDir, repo);
-    const commit = isCommitSha(revision) ? revision : await readRef(cache, revision);
-    found = all.find((m) => m.commit === commit || m.revision === revision);
-  }
+async function requireSnapshot(store: HubStore, core: CoreServices, repo: string, revision?: string): Promise<Snapshot> {
+  const found = await findSnapshot(store, core.settings.values().hubCacheDir, repo, revision);
   if (!found) {
     throw new AppError('MODEL_NOT_FOUND', `${repo}${revision ? `@${revision}` : ''} is not downloaded.`, {
       hint: `Download it with \`model-center download ${repo}${revision ? ` --revision ${revision}` : ''}\`.`,
@@ -78,48 +72,56 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
       return core.jobs.start(DOWNLOAD_JOB, params);
     },
 
-    'hub.status': async ({ repo }) => {
-      const downloaded = store.forRepo(repo)[0] ?? null;
-      const missing = downloaded ? await missingFiles(downloaded) : [];
+    'hub.status': async ({ repo }): Promise<ModelStatusDTO> => {
+      const cacheDir = core.settings.values().hubCacheDir;
+      const snap = await findSnapshot(store, cacheDir, repo);
+      const health = snap ? await snapshotHealth(store, core.jobStore, snap) : null;
+      const active = activeDownload(core, repo);
+      const v = health?.verification ?? null;
+      const sizeBytes = snap ? snap.files.reduce((n, f) => n + f.size, 0) : 0;
       return {
         repo,
-        present: downloaded !== null && missing.length === 0,
-        missingFiles: missing,
-        downloaded,
-        activeJob: activeDownload(core, repo),
-        cacheDir: core.settings.values().hubCacheDir,
+        present: health?.usable ?? false,
+        missingFiles: health?.problems.map((p) => p.path) ?? [],
+        downloaded: snap?.downloaded ?? null,
+        activeJob: active,
+        cacheDir,
+        source: snap?.source ?? null,
+        revision: snap?.revision ?? null,
+        commit: snap?.commit ?? null,
+        snapshotPath: snap?.snapshotPath ?? null,
+        files: snap?.files ?? [],
+        sizeBytes,
+        sizeMB: Math.round((sizeBytes / 1024 / 1024) * 100) / 100,
+        lastVerifiedAt: v?.ok ? v.at : (snap?.downloaded?.verifiedAt ?? null),
+        lastVerifyOk: v ? v.ok : null,
+        verifyFailedAt: v && !v.ok ? v.at : null,
+        verifyProblems: v && !v.ok ? v.problems : [],
+        downloading: active ? { jobId: active.id, state: active.state, progress: active.progress, message: active.message } : null,
+        lastError: lastDownloadError(core, repo, snap?.downloaded?.downloadedAt ?? null),
+        unfinishedDownload: health?.unfinished ? { jobId: health.unfinished.id, state: health.unfinished.state } : null,
       };
     },
 
     'hub.verify': async ({ repo, revision }): Promise<VerifyResultDTO> => {
-      const m = await pick(store, core, repo, revision);
-      const files: VerifyResultDTO['files'] = [];
-      for (const f of m.files) {
-        const algorithm = algorithmOf(f.blob);
-        const file = path.join(m.snapshotPath, ...f.path.split('/'));
-        const exists = await fs.promises.stat(file).catch(() => undefined);
-        if (!exists) {
-          files.push({ path: f.path, ok: false, algorithm, expected: f.blob, actual: null, problem: 'missing' });
-          continue;
-        }
-        const actual = await hashFile(file, algorithm);
-        const ok = actual === f.blob;
-        files.push({ path: f.path, ok, algorithm, expected: f.blob, actual, problem: ok ? null : 'checksum mismatch' });
-      }
-      const ok = files.every((f) => f.ok);
+      const snap = await requireSnapshot(store, core, repo, revision);
+      const files = await hashSnapshot(snap);
+      const ok = files.length > 0 && files.every((f) => f.ok);
       const verifiedAt = new Date().toISOString();
-      if (ok) store.markVerified(repo, m.commit, verifiedAt);
-      return { repo, commit: m.commit, ok, files, verifiedAt };
+      const problems = files.filter((f) => !f.ok).map((f) => `${f.path}: ${f.problem ?? 'failed'}`);
+      store.recordVerification(repo, snap.commit, { at: verifiedAt, ok, problems: files.length ? problems : ['no files in the snapshot'] });
+      return { repo, commit: snap.commit, ok, files, verifiedAt };
     },
 
     'hub.delete': async ({ repo, revision }) => {
-      const active = activeDownload(core, repo);
-      if (active) {
-        throw new AppError('MODEL_IN_USE', `${repo} cannot be deleted while download job ${active.id} (${active.state}) uses it.`, {
-          hint: `Cancel it first: \`model-center cancel ${active.id}\`.`,
+      const cache = repoCache(core.settings.values().hubCacheDir, repo);
+      const users = registryUsersOf(registrySources(core.db), 'huggingface', repo, cache.root).map((u) => u.name);
+      const job = jobsUsing(core.db, activeJobs(core), { source: 'huggingface', name: repo, location: cache.root, registryNames: users })[0];
+      if (job) {
+        throw new AppError('MODEL_IN_USE', `${repo} cannot be deleted while ${describeJob(job)} uses it.`, {
+          hint: `Wait for it to finish, or cancel it: \`model-center cancel ${job.id}\`.`,
         });
       }
-      const cache = repoCache(core.settings.values().hubCacheDir, repo);
       const exists = await fs.promises.stat(cache.root).then(() => true, () => false);
       if (!exists && store.forRepo(repo).length === 0) {
         throw new AppError('MODEL_NOT_FOUND', `${repo} is not in the cache.`, { hint: 'See downloaded models with `model-center status` or the Downloads page.' });

@@ -15,5 +15,15 @@ export const hubSchema: DomainSchema = {
       verified_at TEXT,
       PRIMARY KEY (repo, commit_sha)
     );`,
+    // The last hub.verify of each snapshot, whoever downloaded it (a tree huggingface_hub wrote has no hub_models
+    // row): a failure must outlive the process so the inference gate and status keep refusing the damaged files.
+    `CREATE TABLE hub_verifications (
+      repo TEXT NOT NULL,
+      commit_sha TEXT NOT NULL,
+      verified_at TEXT NOT NULL,
+      ok INTEGER NOT NULL,
+      problems TEXT NOT NULL,
+      PRIMARY KEY (repo, commit_sha)
+    );`,
   ],
 };

@@ -17,6 +17,14 @@ interface Row {
 
 const FilesSchema = z.array(DownloadedFileSchema);
 
+/** The newest check of a snapshot's bytes: a download (which hashes every file) or a hub.verify. */
+export interface Verification {
+  at: string;
+  ok: boolean;
+  /** `path: problem` of each file that failed. */
+  problems: string[];
+}
+
 export interface DownloadRecord {
   repo: string;
   commit: string;
@@ -78,12 +86,40 @@ export class HubStore {
     return (this.db.prepare('SELECT * FROM hub_models ORDER BY repo, downloaded_at DESC').all() as Row[]).map((r) => this.toDTO(r));
   }
 
-  markVerified(repo: string, commit: string, at: string): void {
-    this.db.prepare('UPDATE hub_models SET verified_at = ? WHERE repo = ? AND commit_sha = ?').run(at, repo, commit);
+  /** Keeps the outcome of a hub.verify; a success also dates the download's `verifiedAt`. */
+  recordVerification(repo: string, commit: string, v: Verification): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO hub_verifications (repo, commit_sha, verified_at, ok, problems) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(repo, commit_sha) DO UPDATE SET verified_at = excluded.verified_at, ok = excluded.ok, problems = excluded.problems`,
+        )
+        .run(repo, commit, v.at, v.ok ? 1 : 0, JSON.stringify(v.problems));
+      if (v.ok) this.db.prepare('UPDATE hub_models SET verified_at = ? WHERE repo = ? AND commit_sha = ?').run(v.at, repo, commit);
+    })();
+  }
+
+  /**
+   * The newest of the last hub.verify and the last download of the snapshot (a download after a failed verify is
+   * the repair, so it wins); null when neither ever checked the bytes.
+   */
+  lastVerification(repo: string, commit: string): Verification | null {
+    const row = this.db.prepare('SELECT verified_at, ok, problems FROM hub_verifications WHERE repo = ? AND commit_sha = ?').get(repo, commit) as
+      | { verified_at: string; ok: number; problems: string }
+      | undefined;
+    const downloaded = this.get(repo, commit)?.verifiedAt ?? null;
+    if (row && (downloaded === null || row.verified_at >= downloaded)) {
+      return { at: row.verified_at, ok: row.ok === 1, problems: z.array(z.string()).catch([]).parse(JSON.parse(row.problems)) };
+    }
+    return downloaded === null ? null : { at: downloaded, ok: true, problems: [] };
   }
 
   remove(repo: string, commit?: string): void {
-    if (commit) this.db.prepare('DELETE FROM hub_models WHERE repo = ? AND commit_sha = ?').run(repo, commit);
-    else this.db.prepare('DELETE FROM hub_models WHERE repo = ?').run(repo);
+    this.db.transaction(() => {
+      for (const table of ['hub_models', 'hub_verifications']) {
+        if (commit) this.db.prepare(`DELETE FROM ${table} WHERE repo = ? AND commit_sha = ?`).run(repo, commit);
+        else this.db.prepare(`DELETE FROM ${table} WHERE repo = ?`).run(repo);
+      }
+    })();
   }
 }

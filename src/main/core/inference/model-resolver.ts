@@ -6,6 +6,8 @@ import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/open-database';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir } from '../hub/hf-cache';
 import type { HubStore } from '../hub/hub-store';
+import { JobStore } from '../jobs/job-store';
+import { firstFew, snapshotAt, snapshotHealth } from '../hub/model-state';
 import { variantModel } from '../hub/select-files';
 import { findModel } from '../registry/model-store';
 import { findVersion, listVersionRows } from '../registry/version-store';
@@ -36,7 +38,8 @@ export interface ResolveContext {
   hubStore: HubStore;
 }
 
-const isPathRef = (ref: string): boolean => /^(\/|\.{1,2}([\\/]|$)|~([\\/]|$)|[A-Za-z]:[\\/])/.test(ref);
+/** A folder path rather than a model name: absolute, `./`, `../`, `~/` or a drive letter. */
+export const isPathRef = (ref: string): boolean => /^(\/|\.{1,2}([\\/]|$)|~([\\/]|$)|[A-Za-z]:[\\/])/.test(ref);
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
@@ -97,15 +100,25 @@ async function hubFolder(ctx: ResolveContext, repo: string, revision: string | n
     });
   }
   const folder = snapshotDir(cache, commit);
-  // What the app downloaded must all be there; a partial snapshot (a failed repair, a deleted blob) is refused.
-  const record = ctx.hubStore.get(repo, commit);
-  if (record) {
-    const missing = record.files.filter((f) => !fs.existsSync(path.join(folder, f.path))).map((f) => f.path);
-    if (missing.length) {
-      throw new AppError('MODEL_NOT_PRESENT', `${label} is incomplete: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} missing from ${folder}.`, {
-        hint: `Repair it: model-center verify ${repo}, then ${download}.`,
-      });
-    }
+  // Files missing, cut short, or failing their last verification give wrong vectors or none: refuse them here,
+  // whoever downloaded the snapshot, before anything is embedded.
+  const snapshot = await snapshotAt(ctx.hubStore, ctx.hubCacheDir, repo, commit, rev);
+  const health = snapshot ? await snapshotHealth(ctx.hubStore, new JobStore(ctx.db), snapshot) : null;
+  const who = label.replace(/^hf:/, '').startsWith(repo) ? label : `${label} (${repo})`;
+  const repair = `Repair it: ${download}, then check it with model-center verify ${repo}${revision ? ` --revision ${revision}` : ''}.`;
+  if (health && health.problems.length) {
+    const what = health.problems.map((p) => (p.problem === 'missing' ? `${p.path} missing` : `${p.path} has ${p.problem}`));
+    throw new AppError('MODEL_NOT_PRESENT', `${who} is incomplete: ${firstFew(what, 5)} in ${folder}.`, { hint: repair });
+  }
+  const unfinished = health?.unfinished;
+  if (unfinished) {
+    throw new AppError('MODEL_NOT_PRESENT', `${who} is not fully downloaded: download job ${unfinished.id} (${unfinished.state}) has not finished; ${folder} holds only part of the files.`, {
+      hint: `Finish it: ${download}.`,
+    });
+  }
+  const v = health?.verification;
+  if (v && !v.ok) {
+    throw new AppError('MODEL_NOT_PRESENT', `${who} failed verification at ${v.at.replace('T', ' ').slice(0, 19)} UTC: ${firstFew(v.problems, 5)}.`, { hint: repair });
   }
   return { folder, keyBase: `hf:${repo}@${commit}` };
 }

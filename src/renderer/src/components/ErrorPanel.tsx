@@ -1,4 +1,5 @@
 import type { ErrorDTO } from '../../../shared/errors';
+import { ModelMissingWarning } from './ModelMissingWarning';
 
 interface Props {
   error: ErrorDTO;
@@ -23,6 +24,7 @@ export function ErrorPanel({ error, describePath = (p) => p }: Props): React.JSX
         </ul>
       )}
       {error.hint && <div className="hint">Hint: {error.hint}</div>}
+      <ModelMissingWarning error={error} />
     </div>
   );
 }

@@ -1,8 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CompareReportDTO, MigrationDTO, MigrationPlanDTO } from '../../../shared/contract';
+import { describeError } from '../../../shared/errors';
 import { api } from '../api-client';
 import { formatBytes } from '../components/format';
+import { ModelMissingWarning } from '../components/ModelMissingWarning';
 import { ProgressBar } from '../components/ProgressBar';
 import { QualityGatePanel } from '../components/QualityGatePanel';
 import { useCollectionsStore } from '../stores/collections-store';
@@ -392,7 +394,8 @@ export function MigrationPage(): React.JSX.Element {
   return (
     <section className="page" aria-labelledby="migrations-title">
       <h1 id="migrations-title">Migrations</h1>
-      {error && <div className="error-banner" data-testid="migration-error">{error}</div>}
+      {error && <div className="error-banner" data-testid="migration-error">{describeError(error)}</div>}
+      {error && <ModelMissingWarning error={error} />}
       {notice && <p className="muted" data-testid="migration-notice">{notice}</p>}
       {loaded && collections.length === 0 && <p className="muted">No collections yet: import documents first (Search page, or model-center collection import).</p>}
       {collections.length > 0 && (

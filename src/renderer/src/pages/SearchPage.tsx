@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { DEFAULT_SEARCH_LIMIT, ON_ERROR, SEARCH_ROUTES, type OnError } from '../../../shared/contract';
+import { describeError } from '../../../shared/errors';
 import { JobList } from '../components/JobList';
+import { ModelMissingWarning } from '../components/ModelMissingWarning';
 import { useCollectionsStore } from '../stores/collections-store';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
 
@@ -74,7 +76,8 @@ export function SearchPage(): React.JSX.Element {
   return (
     <section className="page" aria-labelledby="search-title">
       <h1 id="search-title">Search</h1>
-      {error && <div className="error-banner">{error}</div>}
+      {error && <div className="error-banner">{describeError(error)}</div>}
+      {error && <ModelMissingWarning error={error} />}
       {notice && <p className="muted">{notice}</p>}
       {loaded && collections.length === 0 && <p className="muted">No collections yet: import some files below, or run model-center collection import.</p>}
       {collections.length > 0 && (

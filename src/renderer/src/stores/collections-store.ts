@@ -8,15 +8,14 @@ import type {
   MigrationPlanDTO,
   SearchResultDTO,
 } from '../../../shared/contract';
-import { describeError, toErrorDTO } from '../../../shared/errors';
+import { toErrorDTO, type ErrorDTO } from '../../../shared/errors';
 import { api } from '../api-client';
-
-const message = (err: unknown): string => describeError(toErrorDTO(err));
 
 interface CollectionsState {
   collections: CollectionSummaryDTO[];
   loaded: boolean;
-  error: string | null;
+  /** Kept whole (not as text) so the page can offer what fixes it, e.g. the Downloads page for a missing model. */
+  error: ErrorDTO | null;
   /** The collection the monitor shows; its latest migration, read from the core (the job table), never kept only here. */
   selected: string | null;
   migration: MigrationDTO | null;
@@ -53,7 +52,7 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
     } catch (err) {
       // NOT_FOUND: never migrated; the monitor then offers to plan one.
       if (toErrorDTO(err).code === 'NOT_FOUND') set({ migration: null });
-      else set({ error: message(err) });
+      else set({ error: toErrorDTO(err) });
     }
   };
   /** Runs an action, then reloads what it may have changed; the core is the truth (the CLI may act too). */
@@ -63,7 +62,7 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
       const notice = await work();
       set({ notice });
     } catch (err) {
-      set({ error: message(err) });
+      set({ error: toErrorDTO(err) });
     } finally {
       set({ busy: false });
       await Promise.all([get().load(), refreshMigration()]);
@@ -91,7 +90,7 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
         const selected = get().selected ?? collections[0]?.name ?? null;
         set({ collections, loaded: true, selected: selected && collections.some((c) => c.name === selected) ? selected : (collections[0]?.name ?? null) });
       } catch (err) {
-        set({ loaded: true, error: message(err) });
+        set({ loaded: true, error: toErrorDTO(err) });
       }
     },
     async select(name) {
@@ -127,7 +126,7 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
         set({ notice: `Importing into ${input.name}: follow the job below.`, error: null });
         return true;
       } catch (err) {
-        set({ error: message(err) });
+        set({ error: toErrorDTO(err) });
         return false;
       }
     },
@@ -174,7 +173,7 @@ export const useCollectionsStore = create<CollectionsState>((set, get) => {
       try {
         set({ search: await api().call('collections.search', input) });
       } catch (err) {
-        set({ error: message(err), search: null });
+        set({ error: toErrorDTO(err), search: null });
       } finally {
         set({ searching: false });
       }
