@@ -85,7 +85,7 @@ describe.skipIf(missing)('the Downloads page in a browser, against the loopback 
   });
 
   // Needs branch issue4-a: the download job reporting `detail.files`; until it is merged this test fails on purpose.
-  it('shows a progress line per file while a download runs (needs issue4-a: detail.files)', async () => {
+  it('shows a progress line per file while a download runs', async () => {
     const { page, form } = await openDownloads();
     await form.getByLabel('Model (Hub repo id)').fill(REPO);
     await form.getByRole('button', { name: 'Download' }).click();
@@ -215,7 +215,7 @@ describe.skipIf(missing)('the Downloads page in a browser, against the loopback 
     await form.getByLabel('Model (Hub repo id)').fill(REPO);
     await form.getByRole('button', { name: 'Download' }).click();
     const job = page.locator('li.job[data-state="running"]').first();
-    await job.getByText(/ of [\d.]+ MB/).waitFor({ timeout: 20_000 });
+    await job.locator('.job-foot').getByText(/ of [\d.]+ MB/).waitFor({ timeout: 20_000 });
     const id = await job.getAttribute('data-job-id');
     const row = page.locator(`li.job[data-job-id="${id}"]`);
     await row.getByRole('button', { name: 'Pause' }).click();

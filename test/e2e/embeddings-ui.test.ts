@@ -178,6 +178,8 @@ describe.skipIf(missing)('the Embeddings page in a browser, with a generated mod
     await warning.getByRole('button', { name: 'Go to Downloads' }).click();
     await page.locator('button.nav[aria-current="page"]', { hasText: 'Downloads' }).waitFor();
     expect(new URL(page.url()).hash).toBe('#/downloads');
+    // The model to repair is already in the download form.
+    expect(await page.getByLabel('Model (Hub repo id)').inputValue()).toBe('acme/damaged-embed');
     expect(errors).toEqual([]);
     await page.close();
   });

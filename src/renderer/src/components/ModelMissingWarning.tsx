@@ -17,7 +17,7 @@ export function refusedHubModel(error: ErrorDTO): string | null {
 
 /** Next to an error the gate raised for a Hub model: the way to the page that downloads (and so repairs) it. */
 export function ModelMissingWarning({ error }: { error: ErrorDTO }): React.JSX.Element | null {
-  const go = useUiStore((s) => s.go);
+  const goDownload = useUiStore((s) => s.goDownload);
   const repo = refusedHubModel(error);
   if (!repo) return null;
   return (
@@ -25,7 +25,7 @@ export function ModelMissingWarning({ error }: { error: ErrorDTO }): React.JSX.E
       <span>
         <strong>{repo}</strong> is not fully downloaded and verified: download it again to repair it, then verify it.
       </span>
-      <button type="button" onClick={() => go('downloads')}>
+      <button type="button" onClick={() => goDownload(repo)}>
         Go to Downloads
       </button>
     </div>

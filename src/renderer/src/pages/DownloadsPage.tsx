@@ -6,6 +6,7 @@ import { JobList } from '../components/JobList';
 import { RepoFilesSummary } from '../components/RepoFilesSummary';
 import { useHubStore, type DeleteResult } from '../stores/hub-store';
 import { sortedJobs, useJobsStore } from '../stores/jobs-store';
+import { useUiStore } from '../stores/ui-store';
 
 const REPO_HINT = 'Enter a Hub repo id like "sentence-transformers/all-MiniLM-L6-v2".';
 
@@ -28,7 +29,8 @@ export function DownloadsPage(): React.JSX.Element {
   const { models, loaded, error, load, download, lookup, lastDeleted } = useHubStore();
   const byId = useJobsStore((s) => s.byId);
   const jobs = useMemo(() => sortedJobs(byId).filter((j) => j.kind === 'download'), [byId]);
-  const [repo, setRepo] = useState('');
+  // Opened from another page's "Go to Downloads" for a model it could not use: that model is filled in.
+  const [repo, setRepo] = useState(() => useUiStore.getState().takeDownloadRepo() ?? '');
   const [revision, setRevision] = useState('main');
   const [variant, setVariant] = useState<Variant>('fp32');
   const [include, setInclude] = useState('');
