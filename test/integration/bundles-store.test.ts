@@ -197,7 +197,7 @@ describe('the S3-compatible model store (loopback s3rver)', () => {
       const { job, uploadId } = await publishPausedMidBlob('cancelled/models');
       const cancelled = await source.invoke('jobs.cancel', { id: job.id });
       expect(cancelled.state).toBe('cancelled');
-      expect(cancelled.message).toBe('Cancelled; its unfinished upload was aborted in the store.');
+      expect(cancelled.message).toBe('Cancelled; the store was asked to abort its unfinished upload.');
       expect(s3.requests.filter((r) => r.method === 'DELETE' && r.url.includes(`uploadId=${uploadId}`))).toHaveLength(1);
     } finally {
       await source.invoke('store.configure', { prefix: 'team/models' });

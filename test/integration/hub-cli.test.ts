@@ -55,7 +55,7 @@ describe('model-center download / verify / delete', () => {
     expect(fs.existsSync(path.join(home, 'hub', 'models--acme--cli-embed'))).toBe(false);
   });
 
-  it('`cancel ID --discard` deletes a paused download\'s partial files; `cancel ID` keeps them', async () => {
+  it('`cancel ID` keeps a paused download\'s partial files; `cancel ID --discard` deletes them, also after the cancel, unless another download needs them', async () => {
     const partials = (): string[] => fs.readdirSync(path.join(home, 'hub'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.incomplete'));
     hub.setFault(REPO, 'onnx/model.onnx', { kind: 'trickle', chunkBytes: 64 * 1024, delayMs: 15 });
     const core = openTestCore(home, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(home, 'hub') });
@@ -74,6 +74,11 @@ describe('model-center download / verify / delete', () => {
     const keep = await runCliProcess(['cancel', String(paused[0]), '--json'], env);
     expect(keep.code).toBe(0);
     expect(JSON.parse(keep.stdout)).toMatchObject({ state: 'cancelled', message: 'Cancelled' });
+    expect(partials().length).toBeGreaterThan(0);
+    // Discarding after the cancel is allowed, but not while another download of the model (paused) needs the files.
+    const late = await runCliProcess(['cancel', String(paused[0]), '--discard', '--json'], env);
+    expect(late.code).toBe(0);
+    expect(JSON.parse(late.stdout).message).toBe(`Cancelled; its partial files are kept: job ${paused[1]} (paused) downloads ${REPO} from them.`);
     expect(partials().length).toBeGreaterThan(0);
     const discard = await runCliProcess(['jobs', 'cancel', String(paused[1]), '--discard'], env);
     expect(discard.code).toBe(0);

@@ -5,7 +5,7 @@ import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Core } from '../../src/main/core/create-core';
 import type { DownloadResult } from '../../src/main/core/hub/download-job';
-import type { FileBytes } from '../../src/main/core/hub/download-progress';
+import type { FileBytes } from '../../src/shared/file-progress';
 import { JOB_KINDS_KEEPING_PARTIAL_FILES, type JobDTO } from '../../src/shared/contract';
 import { sentenceRepo } from '../support/hub-server/fixtures';
 import { gitBlobSha1, sha256 } from '../support/hub-server/hub-repo';
@@ -269,19 +269,25 @@ describe('hub downloads against the loopback hub', () => {
     const second = await started();
     const kept = await core.invoke('jobs.cancel', { id: first.id, discard: true });
     expect(kept.state).toBe('cancelled');
-    expect(kept.message).toBe(`Cancelled; its partial files are kept: job ${second.id} is downloading ${REPO} from them.`);
+    expect(kept.message).toBe(`Cancelled; its partial files are kept: job ${second.id} (running) downloads ${REPO} from them.`);
     expect(partials().length).toBeGreaterThan(0);
+    // Resuming a paused download while another writes the same partial files is refused, naming the other job.
+    await core.invoke('jobs.pause', { id: second.id });
+    const third = await started();
+    core.jobs.resume(second.id);
+    const refused = await core.jobs.waitForSettled(second.id);
+    expect([refused.state, refused.error?.code, refused.error?.message]).toEqual(['failed', 'MODEL_IN_USE', `${REPO} is already being downloaded by job ${third.id}.`]);
     // Cancelled while running, with discard: the partial files go, and the verified small files stay, as the message says.
-    const gone = await core.invoke('jobs.cancel', { id: second.id, discard: true });
+    const gone = await core.invoke('jobs.cancel', { id: third.id, discard: true });
     expect(gone.state).toBe('cancelled');
     expect(gone.message).toMatch(/^Cancelled; [\d.]+ [KM]B of partial files deleted\. The \d+ verified file\(s\) stay in the cache/);
     expect(partials()).toEqual([]);
     // Nothing of the model was ever complete: a discarded first download leaves no repo folder at all.
     for (const f of hub.repos.get(REPO)!.branches.get('main')!.files.keys()) hub.setFault(REPO, f, { kind: 'trickle', chunkBytes: 1, delayMs: 5_000 });
     await core.invoke('hub.delete', { repo: REPO });
-    const third = await core.invoke('hub.download', { repo: REPO });
+    const fresh = await core.invoke('hub.download', { repo: REPO });
     await waitFor(() => (partials().length > 0 ? true : undefined));
-    await core.invoke('jobs.cancel', { id: third.id, discard: true });
+    await core.invoke('jobs.cancel', { id: fresh.id, discard: true });
     expect(fs.existsSync(path.join(cacheDir(), 'models--acme--mini-embed'))).toBe(false);
   });
 

@@ -97,6 +97,15 @@ describe('a model another tool downloaded', () => {
     expect(err.code).toBe('MODEL_NOT_PRESENT');
     expect(err.message).toBe(`${FOREIGN}@${commit} is incomplete: tokenizer.json missing in ${snapshot}.`);
   });
+
+  it('stays usable when a Model Center download of the same repo failed before planning anything', async () => {
+    pythonDownload();
+    // The loopback Hub does not serve this repo: the job fails at its first request, having saved no plan.
+    const job = await core.invoke('hub.download', { repo: FOREIGN });
+    expect((await core.jobs.waitForSettled(job.id)).state).toBe('failed');
+    expect(await core.invoke('hub.status', { repo: FOREIGN })).toMatchObject({ present: true, unfinishedDownload: null });
+    expect((await embed(FOREIGN)).results[0]!.dimension).toBe(32);
+  });
 });
 
 describe('verification state and the inference gate', () => {
@@ -117,7 +126,7 @@ describe('verification state and the inference gate', () => {
     const err = await failure(embed(FOREIGN));
     expect(err.code).toBe('MODEL_NOT_PRESENT');
     expect(err.message).toMatch(new RegExp(`^${FOREIGN} failed verification at .+ UTC: onnx/model\\.onnx: checksum mismatch\\.$`));
-    expect(err.hint).toBe(`Repair it: model-center download ${FOREIGN}, then check it with model-center verify ${FOREIGN}.`);
+    expect(err.hint).toBe(`Repair it: model-center download ${FOREIGN} --include onnx/model.onnx, then check it with model-center verify ${FOREIGN}.`);
     // A registry model whose source is the repo is refused the same way, naming both.
     await core.invoke('registry.upsertModel', { name: 'py', type: 'embedding', provider: 'huggingface', source: { kind: 'hub', repoId: FOREIGN, revision: null } });
     await core.invoke('registry.registerVersion', { model: 'py', version: '1.0.0' });
@@ -153,6 +162,33 @@ describe('verification state and the inference gate', () => {
     const repaired = await core.invoke('hub.status', { repo: SERVED });
     expect([repaired.present, repaired.lastVerifyOk, repaired.verifyFailedAt]).toEqual([true, true, null]);
     expect((await embed(SERVED)).results[0]!.dimension).toBe(32);
+  });
+});
+
+describe('a failed verification is repaired only by a download of the damaged files', () => {
+  it('a download whose plan leaves out the damaged file keeps the failure; one that includes it repairs the file', async () => {
+    await download();
+    const int8 = await core.invoke('hub.download', { repo: SERVED, variant: 'int8' });
+    expect((await core.jobs.waitForSettled(int8.id)).state).toBe('done');
+    const snapshot = (await core.invoke('hub.status', { repo: SERVED })).snapshotPath!;
+    corrupt(fs.realpathSync(path.join(snapshot, 'onnx', 'model_quantized.onnx')));
+    expect((await core.invoke('hub.verify', { repo: SERVED })).ok).toBe(false);
+
+    // fp32 again: its plan has no int8 file, so nothing re-hashed it and the failure stands.
+    await download();
+    const still = await core.invoke('hub.status', { repo: SERVED });
+    expect([still.present, still.lastVerifyOk, still.verifyProblems]).toEqual([false, false, ['onnx/model_quantized.onnx: checksum mismatch']]);
+    const err = await failure(embed(SERVED));
+    expect(err.hint).toBe(`Repair it: model-center download ${SERVED} --include onnx/model_quantized.onnx, then check it with model-center verify ${SERVED}.`);
+
+    // What the hint says to run: the download re-hashes the damaged file, fetches it again and clears the failure.
+    const fix = await core.invoke('hub.download', { repo: SERVED, include: ['onnx/model_quantized.onnx'] });
+    const fixed = await core.jobs.waitForSettled(fix.id);
+    expect(fixed.state).toBe('done');
+    expect(fixed.message).toMatch(/\(1 repaired: onnx\/model_quantized\.onnx\)\.$/);
+    const repaired = await core.invoke('hub.status', { repo: SERVED });
+    expect([repaired.present, repaired.lastVerifyOk]).toEqual([true, true]);
+    expect((await core.invoke('hub.verify', { repo: SERVED })).ok).toBe(true);
   });
 });
 

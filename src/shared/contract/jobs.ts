@@ -54,7 +54,7 @@ export const jobsContract = {
   ),
   'jobs.get': query('One job by id', JobId, JobSchema),
   'jobs.cancel': mutation(
-    'Cancel a queued, running, paused or interrupted job. Partial downloads are kept for a later download of the same model to continue; discard: delete them',
+    'Cancel a queued, running, paused or interrupted job. Downloads and Vosk installs keep their partial files for a later download of the same model; discard: delete them (also on a job already cancelled); other kinds have none',
     JobId.extend({ discard: z.boolean().default(false) }),
     JobSchema,
   ),

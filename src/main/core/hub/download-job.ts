@@ -105,8 +105,9 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
     async onCancel({ params, checkpoint, discard }) {
       // Kept by default: a later download of the same model continues from them, as huggingface_hub's would.
       if (!discard || !checkpoint) return undefined;
-      const other = core.jobStore.list({ states: ['queued', 'running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === params.repo);
-      if (other) return `Cancelled; its partial files are kept: job ${other.id} is downloading ${params.repo} from them.`;
+      // A paused or interrupted download of the model continues from the same partial files later.
+      const other = core.jobStore.list({ states: ['queued', 'running', 'paused', 'interrupted'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === params.repo);
+      if (other) return `Cancelled; its partial files are kept: job ${other.id} (${other.state}) downloads ${params.repo} from them.`;
       const cache = repoCache(core.settings.values().hubCacheDir, params.repo);
       const done = new Set(checkpoint.done);
       let freed = 0;
@@ -115,8 +116,15 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       const kept = done.size > 0 ? ` The ${done.size} verified file(s) stay in the cache (\`model-center delete ${params.repo}\` removes them).` : '';
       return `Cancelled; ${formatBytes(freed)} of partial files deleted.${kept}`;
     },
-    async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {
+    async run({ jobId, params, checkpoint, signal, report, saveCheckpoint, log }) {
       if (core.offline) throw offlineError(params.repo);
+      // Two downloads of one model would write the same partial files: a resumed one waits for the other.
+      const running = core.jobStore.list({ states: ['running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.id !== jobId && j.params.repo === params.repo);
+      if (running) {
+        throw new AppError('MODEL_IN_USE', `${params.repo} is already being downloaded by job ${running.id}.`, {
+          hint: `Follow it with \`model-center jobs show ${running.id}\`; the files this job fetched stay for it and for any later download of ${params.repo}.`,
+        });
+      }
       const settings = core.settings.values();
       const cacheDir = settings.hubCacheDir;
       const access = hubAccess(core);

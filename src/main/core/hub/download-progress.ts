@@ -1,13 +1,7 @@
+import type { FileBytes } from '../../../shared/file-progress';
 import type { JobReport } from '../jobs/job-kind';
 import { RateMeter } from '../jobs/rate-meter';
 import type { RemoteFile } from './hub-client';
-
-/** One file being transferred, as the job's `detail.files` lists it. */
-export interface FileBytes {
-  path: string;
-  bytesDone: number;
-  bytesTotal: number;
-}
 
 /** The figures of a download's transfer phase (10–90 % by bytes): totals, speed, ETA and each file in flight. */
 export class DownloadProgress {

@@ -43,6 +43,19 @@ export async function removeRepoCacheIfEmpty(cache: RepoCache): Promise<void> {
   await fs.promises.rm(cache.root, { recursive: true, force: true });
 }
 
+/**
+ * A blob name from the Hub (an LFS sha256 or a git blob sha1), refused unless it is exactly that: it becomes a file
+ * name in blobs/ that downloads write and repairs delete.
+ */
+export function safeBlobName(blob: string, algorithm: 'sha256' | 'git-sha1', repoPath: string): string {
+  if (!(algorithm === 'sha256' ? /^[0-9a-f]{64}$/ : /^[0-9a-f]{40}$/).test(blob)) {
+    throw new AppError('INVALID_INPUT', `The Hub listed ${repoPath} with an invalid ${algorithm === 'sha256' ? 'LFS sha256' : 'git blob id'}: "${blob.slice(0, 80)}".`, {
+      hint: 'Check HF_ENDPOINT points at a real Hub or mirror.',
+    });
+  }
+  return blob;
+}
+
 export function blobFile(cache: RepoCache, blob: string): string {
   return path.join(cache.blobs, blob);
 }

@@ -1,6 +1,6 @@
 import { HubApiError, listFiles, modelInfo } from '@huggingface/hub';
 import { AppError } from '../../../shared/errors';
-import { safeRepoPath } from './hf-cache';
+import { safeBlobName, safeRepoPath } from './hf-cache';
 
 export type HashAlgorithm = 'sha256' | 'git-sha1';
 
@@ -90,6 +90,7 @@ export async function listRepoFiles(access: HubAccess, repo: string, commit: str
   } catch (err) {
     throw hubError(err, { repo, revision: commit, hubUrl: access.hubUrl, hasToken: Boolean(access.accessToken) });
   }
+  for (const f of out) safeBlobName(f.blob, f.algorithm, f.path);
   return out;
 }
 

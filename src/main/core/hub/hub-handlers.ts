@@ -9,7 +9,7 @@ import { registrySources, registryUsersOf } from '../detect/registry-links';
 import { publicJob } from '../jobs/job-store';
 import { DOWNLOAD_JOB, offlineError } from './download-job';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir, snapshotFile, type RepoCache } from './hf-cache';
-import type { HubStore } from './hub-store';
+import { NO_FILES, type HubStore } from './hub-store';
 import { findSnapshot, hashSnapshot, snapshotHealth, type Snapshot } from './model-state';
 import { lookupRepoFiles } from './repo-files';
 
@@ -109,7 +109,7 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
       const ok = files.length > 0 && files.every((f) => f.ok);
       const verifiedAt = new Date().toISOString();
       const problems = files.filter((f) => !f.ok).map((f) => `${f.path}: ${f.problem ?? 'failed'}`);
-      store.recordVerification(repo, snap.commit, { at: verifiedAt, ok, problems: files.length ? problems : ['no files in the snapshot'] });
+      store.recordVerification(repo, snap.commit, { at: verifiedAt, ok, problems: files.length ? problems : [NO_FILES] });
       return { repo, commit: snap.commit, ok, files, verifiedAt };
     },
 

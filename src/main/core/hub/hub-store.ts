@@ -3,6 +3,9 @@ import { DownloadedFileSchema, VariantSchema, type DownloadedModelDTO, type Vari
 import type { Db } from '../db/open-database';
 import { repoCache, snapshotDir } from './hf-cache';
 
+/** The problem a verification of an empty snapshot records. */
+export const NO_FILES = 'no files in the snapshot';
+
 interface Row {
   repo: string;
   commit_sha: string;
@@ -53,9 +56,21 @@ export class HubStore {
     };
   }
 
-  /** Records a finished download; files of an earlier download of the same commit are kept (union). */
+  /**
+   * Records a finished download; files of an earlier download of the same commit are kept (union). Every file of
+   * the download was hashed by it (fetched, or re-checked in the cache), so a failed verification whose damaged
+   * files are all among them is repaired; one naming other files stands.
+   */
   record(rec: DownloadRecord): DownloadedModelDTO {
+    return this.db.transaction(() => this.recordNow(rec))();
+  }
+
+  private recordNow(rec: DownloadRecord): DownloadedModelDTO {
     const now = new Date().toISOString();
+    const failed = this.failedVerification(rec.repo, rec.commit);
+    if (failed && rec.files.length > 0 && failed.problems.every((p) => p === NO_FILES || rec.files.some((f) => p.startsWith(`${f.path}: `)))) {
+      this.db.prepare('DELETE FROM hub_verifications WHERE repo = ? AND commit_sha = ?').run(rec.repo, rec.commit);
+    }
     const prev = this.db.prepare('SELECT * FROM hub_models WHERE repo = ? AND commit_sha = ?').get(rec.repo, rec.commit) as Row | undefined;
     const files = new Map((prev ? FilesSchema.parse(JSON.parse(prev.files)) : []).map((f) => [f.path, f]));
     for (const f of rec.files) files.set(f.path, f);
@@ -100,18 +115,28 @@ export class HubStore {
   }
 
   /**
-   * The newest of the last hub.verify and the last download of the snapshot (a download after a failed verify is
-   * the repair, so it wins); null when neither ever checked the bytes.
+   * A failed hub.verify stands until a verify passes or a download re-hashes the files it named (record clears it);
+   * otherwise the newest of the last verify and the last download; null when neither ever checked the bytes.
    */
   lastVerification(repo: string, commit: string): Verification | null {
-    const row = this.db.prepare('SELECT verified_at, ok, problems FROM hub_verifications WHERE repo = ? AND commit_sha = ?').get(repo, commit) as
+    const failed = this.failedVerification(repo, commit);
+    if (failed) return failed;
+    const row = this.verificationRow(repo, commit);
+    const downloaded = this.get(repo, commit)?.verifiedAt ?? null;
+    if (row && (downloaded === null || row.verified_at >= downloaded)) return { at: row.verified_at, ok: true, problems: [] };
+    return downloaded === null ? null : { at: downloaded, ok: true, problems: [] };
+  }
+
+  private verificationRow(repo: string, commit: string): { verified_at: string; ok: number; problems: string } | undefined {
+    return this.db.prepare('SELECT verified_at, ok, problems FROM hub_verifications WHERE repo = ? AND commit_sha = ?').get(repo, commit) as
       | { verified_at: string; ok: number; problems: string }
       | undefined;
-    const downloaded = this.get(repo, commit)?.verifiedAt ?? null;
-    if (row && (downloaded === null || row.verified_at >= downloaded)) {
-      return { at: row.verified_at, ok: row.ok === 1, problems: z.array(z.string()).catch([]).parse(JSON.parse(row.problems)) };
-    }
-    return downloaded === null ? null : { at: downloaded, ok: true, problems: [] };
+  }
+
+  private failedVerification(repo: string, commit: string): Verification | null {
+    const row = this.verificationRow(repo, commit);
+    if (!row || row.ok === 1) return null;
+    return { at: row.verified_at, ok: false, problems: z.array(z.string()).catch([]).parse(JSON.parse(row.problems)) };
   }
 
   remove(repo: string, commit?: string): void {

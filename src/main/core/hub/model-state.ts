@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { DownloadedModelDTO, VerifyResultDTO } from '../../../shared/contract';
 import type { JobStore, StoredJob } from '../jobs/job-store';
 import { DOWNLOAD_JOB } from './download-job';
@@ -107,7 +108,10 @@ export async function hashSnapshot(s: Snapshot): Promise<VerifyResultDTO['files'
     const algorithm = algorithmOf(f.blob);
     const file = path.join(s.snapshotPath, ...f.path.split('/'));
     if (!f.blob) {
-      files.push({ path: f.path, ok: false, algorithm, expected: '', actual: null, problem: 'a plain copy, not a link into blobs/: no checksum names it' });
+      // huggingface_hub stores plain files where symlinks are refused (Windows without Developer Mode): nothing
+      // names their checksum, so they are present but cannot be checked, which is no failure.
+      const there = await fs.promises.stat(file).catch(() => undefined);
+      files.push({ path: f.path, ok: there !== undefined, algorithm, expected: '', actual: null, problem: there ? 'not checked: a plain copy, not a link into blobs/, so no checksum names it' : 'missing' });
       continue;
     }
     if (!(await fs.promises.stat(file).catch(() => undefined))) {
@@ -130,18 +134,42 @@ export interface SnapshotHealth {
   problems: FileProblem[];
   verification: Verification | null;
   /**
-   * Model Center's newest download of the repo, when it did not finish and recorded nothing: the snapshot is then
-   * its partial work (files linked so far), not a whole model another tool downloaded.
+   * Model Center's newest download of this snapshot, when it did not finish and some file it planned is not there:
+   * the snapshot is then its partial work (files linked so far), not a whole model another tool downloaded.
    */
   unfinished: StoredJob | null;
   /** Every file on disk at its size, the last verification (if any) passed, and no download left it half done. */
   usable: boolean;
 }
 
+/** The commit and planned files of a download job, once its plan is saved. */
+function plannedSnapshot(job: StoredJob): { commit: string; files: Array<{ path: string; size: number }> } | null {
+  const parsed = PlanSchema.safeParse(job.checkpoint);
+  return parsed.success ? parsed.data : null;
+}
+
+const PlanSchema = z.object({ commit: z.string(), files: z.array(z.object({ path: z.string(), size: z.number() })) });
+
+/**
+ * Model Center's newest download of this very snapshot when it did not finish and some file it planned is not in
+ * the snapshot at its size: the snapshot is then that download's partial work. Downloads of other commits, and
+ * one whose files another tool completed since, say nothing about it.
+ */
+function unfinishedDownloadOf(jobs: JobStore, s: Snapshot): StoredJob | null {
+  for (const job of jobs.list({ kind: DOWNLOAD_JOB, limit: 1000 })) {
+    if (job.params.repo !== s.repo) continue;
+    const plan = plannedSnapshot(job);
+    if (plan?.commit !== s.commit) continue;
+    if (job.state === 'done') return null;
+    const have = new Map(s.files.map((f) => [f.path, f.size]));
+    return plan.files.some((f) => have.get(f.path) !== f.size) ? job : null;
+  }
+  return null;
+}
+
 export async function snapshotHealth(store: HubStore, jobs: JobStore, s: Snapshot): Promise<SnapshotHealth> {
   const problems = await fileProblems(s);
   const verification = store.lastVerification(s.repo, s.commit);
-  const newest = s.source === 'hf-cache' ? jobs.list({ kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === s.repo) : undefined;
-  const unfinished = newest && newest.state !== 'done' ? newest : null;
+  const unfinished = s.source === 'hf-cache' ? unfinishedDownloadOf(jobs, s) : null;
   return { problems, verification, unfinished, usable: s.files.length > 0 && problems.length === 0 && verification?.ok !== false && !unfinished };
 }

@@ -118,7 +118,10 @@ async function hubFolder(ctx: ResolveContext, repo: string, revision: string | n
   }
   const v = health?.verification;
   if (v && !v.ok) {
-    throw new AppError('MODEL_NOT_PRESENT', `${who} failed verification at ${v.at.replace('T', ' ').slice(0, 19)} UTC: ${firstFew(v.problems, 5)}.`, { hint: repair });
+    // The download must take the damaged files whatever variant they belong to: it re-hashes exactly what it plans.
+    const damaged = (snapshot?.files ?? []).filter((f) => v.problems.some((p) => p.startsWith(`${f.path}: `))).map((f) => ` --include ${f.path}`);
+    const fix = `Repair it: ${download}${damaged.join('')}, then check it with model-center verify ${repo}${revision ? ` --revision ${revision}` : ''}.`;
+    throw new AppError('MODEL_NOT_PRESENT', `${who} failed verification at ${v.at.replace('T', ' ').slice(0, 19)} UTC: ${firstFew(v.problems, 5)}.`, { hint: fix });
   }
   return { folder, keyBase: `hf:${repo}@${commit}` };
 }

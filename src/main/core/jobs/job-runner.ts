@@ -95,7 +95,9 @@ export class JobRunner {
 
   /** Cancels the job, then lets its kind clean up (`discard`: its partial files too, see JobKind.onCancel). */
   async cancel(id: number, options: { discard?: boolean } = {}): Promise<JobDTO> {
-    const dto = await this.control(id, 'cancel');
+    // Discarding what an already cancelled job kept (a cancel without discard, or one whose owner was slow) is allowed.
+    const already = options.discard && this.get(id).state === 'cancelled';
+    const dto = already ? publicJob(this.get(id)) : await this.control(id, 'cancel');
     if (dto.state !== 'cancelled') return dto;
     const job = this.get(id);
     const kind = this.kinds.get(job.kind);

@@ -46,7 +46,7 @@ export function createPublishJob(core: CoreServices, hubStore: HubStore, config:
       if (!multipart) return undefined;
       const store = await openObjectStore(config.resolve(), core.env);
       await store.abortUpload(multipart.key, multipart.uploadId);
-      return 'Cancelled; its unfinished upload was aborted in the store.';
+      return 'Cancelled; the store was asked to abort its unfinished upload.';
     },
     async run({ params, checkpoint, signal, report, saveCheckpoint, log }) {
       const cfg = config.resolve();
