@@ -296,6 +296,8 @@ describe('hub downloads against the loopback hub', () => {
     const job = await core.invoke('hub.download', { repo: REPO });
     await waitFor(() => (core.jobStore.require(job.id).state === 'running' ? true : undefined));
     await expect(core.invoke('hub.delete', { repo: REPO })).rejects.toMatchObject({ code: 'MODEL_IN_USE' });
+    // Nor is it verified while the download may be rewriting its blobs.
+    await expect(core.invoke('hub.verify', { repo: REPO })).rejects.toMatchObject({ code: 'MODEL_IN_USE', message: `${REPO} is being downloaded by job ${job.id}; verify it once that ends.` });
     await core.invoke('jobs.cancel', { id: job.id });
     hub.setFault(REPO, 'onnx/model.onnx', null);
     expect((await download(core, { repo: REPO })).state).toBe('done');

@@ -182,12 +182,13 @@ describe('a failed verification is repaired only by a download of the damaged fi
     expect(err.hint).toBe(`Repair it: model-center download ${SERVED} --include onnx/model_quantized.onnx, then check it with model-center verify ${SERVED}.`);
 
     // What the hint says to run: the download re-hashes the damaged file, fetches it again and clears the failure.
-    const fix = await core.invoke('hub.download', { repo: SERVED, include: ['onnx/model_quantized.onnx'] });
+    // Pinned to the commit, as the window's Repair does: the model stays recorded as downloaded from main.
+    const fix = await core.invoke('hub.download', { repo: SERVED, revision: still.commit!, include: ['onnx/model_quantized.onnx'] });
     const fixed = await core.jobs.waitForSettled(fix.id);
     expect(fixed.state).toBe('done');
     expect(fixed.message).toMatch(/\(1 repaired: onnx\/model_quantized\.onnx\)\.$/);
     const repaired = await core.invoke('hub.status', { repo: SERVED });
-    expect([repaired.present, repaired.lastVerifyOk]).toEqual([true, true]);
+    expect([repaired.present, repaired.lastVerifyOk, repaired.revision]).toEqual([true, true, 'main']);
     expect((await core.invoke('hub.verify', { repo: SERVED })).ok).toBe(true);
   });
 });

@@ -104,6 +104,13 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
     },
 
     'hub.verify': async ({ repo, revision }): Promise<VerifyResultDTO> => {
+      // A download rewrites and repairs blobs as it goes: a verify beside it would judge files half replaced.
+      const running = core.jobStore.list({ states: ['queued', 'running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === repo);
+      if (running) {
+        throw new AppError('MODEL_IN_USE', `${repo} is being downloaded by job ${running.id}; verify it once that ends.`, {
+          hint: `Follow it with \`model-center jobs show ${running.id}\`.`,
+        });
+      }
       const snap = await requireSnapshot(store, core, repo, revision);
       const files = await hashSnapshot(snap);
       const ok = files.length > 0 && files.every((f) => f.ok);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DownloadedFileSchema, VariantSchema, type DownloadedModelDTO, type Variant } from '../../../shared/contract';
 import type { Db } from '../db/open-database';
-import { repoCache, snapshotDir } from './hf-cache';
+import { isCommitSha, repoCache, snapshotDir } from './hf-cache';
 
 /** The problem a verification of an empty snapshot records. */
 export const NO_FILES = 'no files in the snapshot';
@@ -83,7 +83,8 @@ export class HubStore {
          ON CONFLICT(repo, commit_sha) DO UPDATE SET revision = excluded.revision, variant = excluded.variant, files = excluded.files,
            size_bytes = excluded.size_bytes, cache_dir = excluded.cache_dir, downloaded_at = excluded.downloaded_at, verified_at = excluded.verified_at`,
       )
-      .run(rec.repo, rec.commit, rec.revision, rec.variant, JSON.stringify(list), size, rec.cacheDir, now, now);
+      // A download pinned to the commit (a repair) keeps the branch or tag the model was downloaded as.
+      .run(rec.repo, rec.commit, isCommitSha(rec.revision) && prev ? prev.revision : rec.revision, rec.variant, JSON.stringify(list), size, rec.cacheDir, now, now);
     return this.get(rec.repo, rec.commit)!;
   }
 

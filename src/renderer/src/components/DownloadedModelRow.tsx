@@ -39,7 +39,8 @@ function DeleteDialog({
     >
       {whole ? (
         <p>
-          All {revisions.length} revisions of {model.repo} go: {formatBytes(allBytes)} in the Hugging Face cache.
+          All {revisions.length} revisions of {model.repo} go: {formatBytes(allBytes)} in the Hugging Face cache, with anything else in its cache
+          folder (revisions another tool such as huggingface_hub downloaded).
         </p>
       ) : (
         <p>
