@@ -98,6 +98,18 @@ describe('a model another tool downloaded', () => {
     expect(err.message).toBe(`${FOREIGN}@${commit} is incomplete: tokenizer.json missing in ${snapshot}.`);
   });
 
+  it('counts a plain-copy snapshot file (huggingface_hub without symlinks) as present but not checked', async () => {
+    const { snapshot } = pythonDownload();
+    const config = path.join(snapshot, 'config.json');
+    const bytes = fs.readFileSync(config);
+    fs.rmSync(config);
+    fs.writeFileSync(config, bytes);
+    const verify = await core.invoke('hub.verify', { repo: FOREIGN });
+    expect(verify.ok).toBe(true);
+    expect(verify.files.find((f) => f.path === 'config.json')).toMatchObject({ ok: true, actual: null, problem: expect.stringMatching(/^not checked: a plain copy/) });
+    expect(await core.invoke('hub.status', { repo: FOREIGN })).toMatchObject({ present: true, lastVerifyOk: true });
+  });
+
   it('stays usable when a Model Center download of the same repo failed before planning anything', async () => {
     pythonDownload();
     // The loopback Hub does not serve this repo: the job fails at its first request, having saved no plan.
