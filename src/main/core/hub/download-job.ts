@@ -3,7 +3,9 @@ import { DownloadParamsSchema, type DownloadParams } from '../../../shared/contr
 import { AppError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format-bytes';
 import type { CoreServices } from '../core-services';
+import type { JobState } from '../../../shared/contract';
 import type { JobKind } from '../jobs/job-kind';
+import type { JobStore, StoredJob } from '../jobs/job-store';
 import { sortCachedFiles } from './blob-recheck';
 import { DownloadProgress } from './download-progress';
 import { blobFile, ensureCacheDirTag, isCommitSha, linkSnapshotFile, removeRepoCacheIfEmpty, repoCache, snapshotFile, writeRef } from './hf-cache';
@@ -14,6 +16,11 @@ import { selectFiles } from './select-files';
 import { retryingFetch } from './retrying-fetch';
 
 export const DOWNLOAD_JOB = 'download';
+
+/** The newest download job of `repo` in one of `states`, leaving out job `exceptId` (a job asking about others). */
+export function downloadJobOf(jobs: JobStore, repo: string, states: JobState[], exceptId?: number): StoredJob | undefined {
+  return jobs.list({ states, kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.id !== exceptId && j.params.repo === repo);
+}
 
 /** What survives a pause or crash: the pinned commit, the plan, and which files are verified and in place. */
 export interface DownloadCheckpoint {
@@ -106,7 +113,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
       // Kept by default: a later download of the same model continues from them, as huggingface_hub's would.
       if (!discard || !checkpoint) return undefined;
       // A paused or interrupted download of the model continues from the same partial files later.
-      const other = core.jobStore.list({ states: ['queued', 'running', 'paused', 'interrupted'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === params.repo);
+      const other = downloadJobOf(core.jobStore, params.repo, ['queued', 'running', 'paused', 'interrupted']);
       if (other) return `Cancelled; its partial files are kept: job ${other.id} (${other.state}) downloads ${params.repo} from them.`;
       const cache = repoCache(core.settings.values().hubCacheDir, params.repo);
       const done = new Set(checkpoint.done);
@@ -119,7 +126,7 @@ export function createDownloadJob(core: CoreServices, store: HubStore): JobKind<
     async run({ jobId, params, checkpoint, signal, report, saveCheckpoint, log }) {
       if (core.offline) throw offlineError(params.repo);
       // Two downloads of one model would write the same partial files: a resumed one waits for the other.
-      const running = core.jobStore.list({ states: ['running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.id !== jobId && j.params.repo === params.repo);
+      const running = downloadJobOf(core.jobStore, params.repo, ['running'], jobId);
       if (running) {
         throw new AppError('MODEL_IN_USE', `${params.repo} is already being downloaded by job ${running.id}.`, {
           hint: `Follow it with \`model-center jobs show ${running.id}\`; the files this job fetched stay for it and for any later download of ${params.repo}.`,

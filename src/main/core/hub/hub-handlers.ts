@@ -7,7 +7,7 @@ import type { DomainHandlers } from '../handlers';
 import { activeJobs, describeJob, jobsUsing } from '../detect/in-use';
 import { registrySources, registryUsersOf } from '../detect/registry-links';
 import { publicJob } from '../jobs/job-store';
-import { DOWNLOAD_JOB, offlineError } from './download-job';
+import { DOWNLOAD_JOB, downloadJobOf, offlineError } from './download-job';
 import { isCommitSha, listSnapshotFiles, readRef, repoCache, snapshotDir, snapshotFile, type RepoCache } from './hf-cache';
 import { NO_FILES, type HubStore } from './hub-store';
 import { findSnapshot, hashSnapshot, snapshotHealth, type Snapshot } from './model-state';
@@ -16,13 +16,13 @@ import { lookupRepoFiles } from './repo-files';
 const ACTIVE_STATES = ['queued', 'running', 'paused', 'interrupted'] as const;
 
 function activeDownload(core: CoreServices, repo: string): JobDTO | null {
-  const job = core.jobStore.list({ states: [...ACTIVE_STATES], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === repo);
+  const job = downloadJobOf(core.jobStore, repo, [...ACTIVE_STATES]);
   return job ? publicJob(job) : null;
 }
 
 /** The newest failed download of the repo, unless a download finished after it. */
 function lastDownloadError(core: CoreServices, repo: string, downloadedAt: string | null): ModelStatusDTO['lastError'] {
-  const job = core.jobStore.list({ states: ['failed'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === repo);
+  const job = downloadJobOf(core.jobStore, repo, ['failed']);
   const at = job ? (job.finishedAt ?? job.updatedAt) : null;
   if (!job || !at || (downloadedAt !== null && downloadedAt >= at)) return null;
   return { jobId: job.id, code: job.error?.code ?? 'INTERNAL', message: job.error?.message ?? 'the download failed', at };
@@ -105,7 +105,7 @@ export function createHubHandlers(core: CoreServices, store: HubStore): DomainHa
 
     'hub.verify': async ({ repo, revision }): Promise<VerifyResultDTO> => {
       // A download rewrites and repairs blobs as it goes: a verify beside it would judge files half replaced.
-      const running = core.jobStore.list({ states: ['queued', 'running'], kind: DOWNLOAD_JOB, limit: 1000 }).find((j) => j.params.repo === repo);
+      const running = downloadJobOf(core.jobStore, repo, ['queued', 'running']);
       if (running) {
         throw new AppError('MODEL_IN_USE', `${repo} is being downloaded by job ${running.id}; verify it once that ends.`, {
           hint: `Follow it with \`model-center jobs show ${running.id}\`.`,

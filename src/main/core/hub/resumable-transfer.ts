@@ -56,14 +56,19 @@ export function partialFilesOf(dest: string): string[] {
   return [`${dest}.incomplete`, `${dest}.parts.incomplete`, `${dest}.parts.json`, `${dest}.parts.json.tmp`];
 }
 
-/** Deletes the partial files of a transfer to `dest`; resolves with the bytes freed. */
-export async function removePartialFiles(dest: string): Promise<number> {
+/** Deletes the files (those that exist); resolves with the bytes freed. */
+export async function removeFiles(files: string[]): Promise<number> {
   let freed = 0;
-  for (const f of partialFilesOf(dest)) {
+  for (const f of files) {
     freed += await sizeOf(f);
     await fs.promises.rm(f, { force: true });
   }
   return freed;
+}
+
+/** Deletes the partial files of a transfer to `dest`; resolves with the bytes freed. */
+export function removePartialFiles(dest: string): Promise<number> {
+  return removeFiles(partialFilesOf(dest));
 }
 
 /** Bytes of a file already on disk in its partial file(s): what a resumed download will not fetch again. */

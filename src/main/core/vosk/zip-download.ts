@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
-import { DEFAULT_SEGMENTS, removePartialFiles, transferFile } from '../hub/resumable-transfer';
+import { DEFAULT_SEGMENTS, partialFilesOf, removeFiles, transferFile } from '../hub/resumable-transfer';
 import { retryingFetch } from '../hub/retrying-fetch';
 
 /** What the server says about a zip before any byte of it is fetched. */
@@ -121,11 +121,7 @@ export class StagedZip {
 
   /** Removes the zip, its partial files and its source note, and the downloads folder once it is empty; resolves with the bytes freed. */
   async discard(): Promise<number> {
-    let freed = await removePartialFiles(this.file);
-    for (const f of [this.file, this.meta, `${this.meta}.tmp`]) {
-      freed += (await fs.promises.stat(f).catch(() => undefined))?.size ?? 0;
-      await fs.promises.rm(f, { force: true });
-    }
+    const freed = await removeFiles([...partialFilesOf(this.file), this.file, this.meta, `${this.meta}.tmp`]);
     await fs.promises.rmdir(this.dir).catch(() => undefined);
     return freed;
   }
